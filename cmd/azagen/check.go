@@ -1,0 +1,95 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/azagen/azagen/internal/diag"
+	"github.com/azagen/azagen/internal/output"
+)
+
+func newCheckCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "check",
+		Short: "Fail when generated files differ from what stacks.cue renders",
+		Long: `check compiles stacks.cue and compares the result with the files on disk. It
+never writes. It prints a unified diff for every changed file and lists
+missing files and orphaned files (rendered before, no longer rendered), then
+exits 1 when anything differs. Run azagen render to fix the drift.`,
+		Example: `  azagen check
+  azagen check --format github   # annotations in GitHub Actions`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			format, err := a.diagFormat()
+			if err != nil {
+				return err
+			}
+			res, err := a.compile(cmd.Context())
+			if err != nil {
+				return err
+			}
+			out := a.out()
+			display, _ := filepath.Rel(".", out)
+			drift, err := output.Check(out, display, res.Output)
+			if err != nil {
+				return &exitErr{code: exitError, err: fmt.Errorf("check: %w", err)}
+			}
+			if err := printDrift(a, format, display, drift, res.Diags); err != nil {
+				return &exitErr{code: exitError, err: err}
+			}
+			if !drift.Clean() {
+				return &exitErr{code: exitDrift}
+			}
+			return nil
+		},
+	}
+}
+
+func printDrift(a *app, format diag.Format, display string, d output.Drift, diags diag.List) error {
+	switch format {
+	case diag.JSON:
+		enc := json.NewEncoder(a.stdout)
+		enc.SetIndent("", "  ")
+		if diags == nil {
+			diags = diag.List{}
+		}
+		return enc.Encode(struct {
+			Diagnostics diag.List    `json:"diagnostics"`
+			Drift       output.Drift `json:"drift"`
+		}{diags, d})
+	case diag.GitHub:
+		for _, c := range d.Changed {
+			fmt.Fprintf(a.stdout, "::error file=%s,title=azagen drift::%s differs from what stacks.cue renders; run azagen render\n", filepath.ToSlash(filepath.Join(display, c.Path)), c.Path)
+		}
+		for _, p := range d.Missing {
+			fmt.Fprintf(a.stdout, "::error title=azagen drift::%s is missing; run azagen render\n", filepath.ToSlash(filepath.Join(display, p)))
+		}
+		for _, p := range d.Orphaned {
+			fmt.Fprintf(a.stdout, "::error file=%s,title=azagen drift::%s is no longer rendered; run azagen render to remove it\n", filepath.ToSlash(filepath.Join(display, p)), p)
+		}
+	default:
+		for _, c := range d.Changed {
+			fmt.Fprint(a.stdout, c.Diff)
+		}
+	}
+	if format != diag.JSON {
+		for _, c := range d.Changed {
+			fmt.Fprintf(a.stderr, "changed:  %s\n", filepath.ToSlash(filepath.Join(display, c.Path)))
+		}
+		for _, p := range d.Missing {
+			fmt.Fprintf(a.stderr, "missing:  %s\n", filepath.ToSlash(filepath.Join(display, p)))
+		}
+		for _, p := range d.Orphaned {
+			fmt.Fprintf(a.stderr, "orphaned: %s\n", filepath.ToSlash(filepath.Join(display, p)))
+		}
+		if d.Clean() {
+			fmt.Fprintln(a.stderr, "azagen: generated files are up to date")
+		} else {
+			fmt.Fprintf(a.stderr, "azagen: %d changed, %d missing, %d orphaned; run azagen render\n", len(d.Changed), len(d.Missing), len(d.Orphaned))
+		}
+	}
+	return nil
+}

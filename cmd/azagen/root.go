@@ -1,0 +1,169 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/azagen/azagen/internal/compile"
+	"github.com/azagen/azagen/internal/diag"
+	"github.com/azagen/azagen/internal/load"
+)
+
+// Exit codes, documented in the root command's help.
+const (
+	exitOK      = 0
+	exitDrift   = 1
+	exitInvalid = 2
+	exitError   = 3
+)
+
+const exitCodeHelp = `Exit codes:
+  0  success: valid input, and for check, no drift
+  1  check found drift (changed, missing or orphaned files)
+  2  invalid input: schema or policy errors, reported with file:line:col
+  3  usage, I/O or internal error`
+
+// exitError carries an exit code out of a command whose message has already
+// been printed (or needs none).
+type exitErr struct {
+	code int
+	err  error
+}
+
+func (e *exitErr) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit %d", e.code)
+	}
+	return e.err.Error()
+}
+
+// app holds what every command shares: the streams and the global flags.
+type app struct {
+	stdout, stderr io.Writer
+	file           string
+	overlays       []string
+	outDir         string
+	format         string
+}
+
+// inputs lists stacks.cue followed by the overlays, in unification order.
+func (a *app) inputs() []string { return append([]string{a.file}, a.overlays...) }
+
+// root is the directory of stacks.cue: generated/ and docs/ live beside it.
+func (a *app) root() string { return filepath.Dir(a.file) }
+
+// out is the output directory.
+func (a *app) out() string {
+	if a.outDir != "" {
+		return a.outDir
+	}
+	return filepath.Join(a.root(), "generated")
+}
+
+func (a *app) diagFormat() (diag.Format, error) {
+	f, err := diag.ParseFormat(a.format)
+	if err != nil {
+		return "", &exitErr{code: exitError, err: err}
+	}
+	return f, nil
+}
+
+// compile runs the pipeline and prints diagnostics. It returns an exitErr
+// with code 2 when the input is invalid.
+func (a *app) compile(ctx context.Context) (*compile.Result, error) {
+	format, err := a.diagFormat()
+	if err != nil {
+		return nil, err
+	}
+	res, err := compile.Compile(ctx, a.inputs())
+	if err != nil {
+		var re *load.ReadError
+		if errors.As(err, &re) {
+			return nil, &exitErr{code: exitError, err: fmt.Errorf("cannot read input: %w", re.Err)}
+		}
+		return nil, &exitErr{code: exitError, err: err}
+	}
+	if format != diag.JSON || res.Diags.HasErrors() {
+		if len(res.Diags) > 0 || format == diag.JSON {
+			if err := res.Diags.Print(a.stderrFor(format), format); err != nil {
+				return nil, &exitErr{code: exitError, err: err}
+			}
+		}
+	}
+	if res.Diags.HasErrors() {
+		n := 0
+		for _, d := range res.Diags {
+			if d.Severity == diag.Error {
+				n++
+			}
+		}
+		if format == diag.Text {
+			fmt.Fprintf(a.stderr, "azagen: %d error(s); nothing was written\n", n)
+		}
+		return res, &exitErr{code: exitInvalid}
+	}
+	return res, nil
+}
+
+// Machine-readable diagnostics go to stdout where tools read them; human
+// ones go to stderr so they never mix with a diff on stdout.
+func (a *app) stderrFor(f diag.Format) io.Writer {
+	if f == diag.JSON {
+		return a.stdout
+	}
+	if f == diag.GitHub {
+		return a.stdout
+	}
+	return a.stderr
+}
+
+func newRootCmd(a *app) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "azagen",
+		Short: "Compile stacks.cue into the aza-pg compose stacks and their configs",
+		Long: `azagen validates stacks.cue against its embedded CUE schema, normalizes it and
+renders every generated file of the aza-pg deployment from it: the compose
+files, .env.example, PostgreSQL and PgBouncer configs, scripts, exporter
+queries and the docs tables. The same binary is the pre-commit drift check
+and the CI diff gate.
+
+` + exitCodeHelp,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	cmd.SetOut(a.stdout)
+	cmd.SetErr(a.stderr)
+	pf := cmd.PersistentFlags()
+	pf.StringVarP(&a.file, "file", "f", "stacks.cue", "the stacks.cue to compile")
+	pf.StringArrayVar(&a.overlays, "overlay", nil, "extra .cue file unified on top of --file (repeatable, applied in order)")
+	pf.StringVar(&a.outDir, "out", "", "output directory (default: generated/ beside --file)")
+	pf.StringVar(&a.format, "format", "text", "diagnostics format: text, json or github")
+	cmd.AddCommand(newRenderCmd(a), newCheckCmd(a), newVetCmd(a), newVersionCmd(a), newRulesCmd(a))
+	return cmd
+}
+
+// run executes the command line and returns the exit code.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	a := &app{stdout: stdout, stderr: stderr}
+	cmd := newRootCmd(a)
+	cmd.SetArgs(args)
+	err := cmd.ExecuteContext(ctx)
+	if err == nil {
+		return exitOK
+	}
+	var ee *exitErr
+	if errors.As(err, &ee) {
+		if ee.err != nil {
+			fmt.Fprintf(stderr, "azagen: %v\n", ee.err)
+		}
+		return ee.code
+	}
+	// Anything else came from cobra itself: an unknown command or flag.
+	fmt.Fprintf(stderr, "azagen: %v\nRun 'azagen --help' for usage.\n", err)
+	return exitError
+}

@@ -1,0 +1,23 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/azagen/azagen/internal/policy"
+)
+
+func newRulesCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "rules",
+		Short: "List the policy rules azagen checks",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			for _, r := range policy.Rules() {
+				fmt.Fprintf(a.stdout, "%-28s %-8s %s\n", r.ID, r.Severity, r.Summary)
+			}
+			return nil
+		},
+	}
+}

@@ -1,0 +1,92 @@
+// Package compile runs the whole pipeline in one direction: load, decode,
+// normalize, policy, render, validate. It is what every command calls.
+package compile
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"path/filepath"
+	"slices"
+
+	"github.com/azagen/azagen/internal/composecheck"
+	"github.com/azagen/azagen/internal/diag"
+	"github.com/azagen/azagen/internal/load"
+	"github.com/azagen/azagen/internal/model"
+	"github.com/azagen/azagen/internal/normalize"
+	"github.com/azagen/azagen/internal/output"
+	"github.com/azagen/azagen/internal/policy"
+	"github.com/azagen/azagen/internal/render"
+)
+
+// RuleCompose is the rule ID of compose-go validation failures.
+const RuleCompose = "compose-valid"
+
+// Result is a finished compilation. Output is nil when Diags has errors:
+// nothing may be written from an invalid source.
+type Result struct {
+	Source *load.Source
+	Config *model.Config
+	Output output.Set
+	Diags  diag.List
+}
+
+// Compile loads the files (stacks.cue, then overlays) and renders them. The
+// error is for I/O and internal failures; problems with the input are in
+// Result.Diags.
+func Compile(ctx context.Context, files []string) (*Result, error) {
+	src, diags, err := load.Files(files)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Source: src, Diags: diags}
+	if diags.HasErrors() {
+		return res, nil
+	}
+	cfg, err := model.Decode(src.Value)
+	if err != nil {
+		return nil, fmt.Errorf("internal error: %w", err)
+	}
+	res.Config = cfg
+	res.Diags = append(res.Diags, normalize.Normalize(cfg, src)...)
+	if res.Diags.HasErrors() {
+		res.Diags.Sort()
+		return res, nil
+	}
+	res.Diags = append(res.Diags, policy.Check(cfg, src)...)
+	res.Diags.Sort()
+	if res.Diags.HasErrors() {
+		return res, nil
+	}
+	set, err := render.All(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("internal error: %w", err)
+	}
+	res.Diags = append(res.Diags, validateCompose(ctx, cfg, set, src)...)
+	if res.Diags.HasErrors() {
+		return res, nil
+	}
+	if res.Output, err = set.WithManifest(); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// validateCompose checks every rendered compose file with compose-go. A
+// failure here is azagen's bug or a value CUE could not judge; it points at
+// the stack in the source.
+func validateCompose(ctx context.Context, cfg *model.Config, set output.Set, src *load.Source) diag.List {
+	var out diag.List
+	for _, sk := range slices.Sorted(maps.Keys(cfg.Stacks)) {
+		st := cfg.Stacks[sk]
+		p := model.ComposePath(st.Key)
+		f := set[p]
+		dir := filepath.Dir(filepath.FromSlash(p))
+		if err := composecheck.Validate(ctx, p, dir, st.Name, f.Data, render.SampleEnvironment(st)); err != nil {
+			path := "stacks." + sk
+			out = append(out, diag.Diagnostic{Rule: RuleCompose, Severity: diag.Error, Pos: src.Pos(path), Path: path,
+				Message: fmt.Sprintf("rendered %s is not a valid compose file: %v", p, err)})
+		}
+	}
+	return out
+}

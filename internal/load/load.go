@@ -1,0 +1,286 @@
+// Package load builds one CUE instance from the embedded schema and the
+// user's stacks.cue (plus overlays), validates it, and turns CUE's errors
+// into positioned diagnostics that point into the user's files.
+package load
+
+import (
+	"fmt"
+	"os"
+	"regexp"
+	"slices"
+	"strings"
+
+	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/ast"
+	"cuelang.org/go/cue/build"
+	"cuelang.org/go/cue/cuecontext"
+	"cuelang.org/go/cue/errors"
+	"cuelang.org/go/cue/parser"
+	"cuelang.org/go/cue/token"
+
+	"github.com/azagen/azagen/internal/diag"
+	"github.com/azagen/azagen/schema"
+)
+
+// schemaPrefix marks positions inside the embedded schema. It cannot collide
+// with a user path because ':' never starts a relative path azagen is given.
+const schemaPrefix = "azagen:schema/"
+
+// PackageName is the only package clause a user file may carry.
+const PackageName = "azagen"
+
+// Rule IDs of load-time diagnostics.
+const (
+	RuleSyntax = "cue-syntax"
+	RuleSchema = "cue-schema"
+)
+
+// Source is a validated CUE value plus what is needed to map CUE paths back
+// to positions in the user's files.
+type Source struct {
+	Value cue.Value
+	// Files are the user's files in load order: stacks.cue, then overlays.
+	Files []string
+}
+
+// ReadError is an I/O failure reading an input file; it is not a problem
+// with the input's content, so the CLI reports it with a different exit code.
+type ReadError struct{ Err error }
+
+func (e *ReadError) Error() string { return e.Err.Error() }
+func (e *ReadError) Unwrap() error { return e.Err }
+
+// Files loads the named files (the first is stacks.cue, the rest overlays)
+// together with the embedded schema. It returns diagnostics for any syntax,
+// schema or constraint violation; a non-nil error means a file could not be
+// read at all.
+func Files(paths []string) (*Source, diag.List, error) {
+	sources := make([][]byte, len(paths))
+	for i, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return nil, nil, &ReadError{Err: err}
+		}
+		sources[i] = b
+	}
+	src, diags := Sources(paths, sources)
+	return src, diags, nil
+}
+
+// Sources is Files with the contents already in memory.
+func Sources(paths []string, contents [][]byte) (*Source, diag.List) {
+	inst := build.NewContext().NewInstance("", nil)
+	for _, f := range schema.Files() {
+		file, err := parser.ParseFile(schemaPrefix+f.Name, f.Source, parser.ParseComments)
+		if err != nil {
+			panic(fmt.Sprintf("embedded schema %s does not parse: %v", f.Name, err)) // covered by tests
+		}
+		if err := inst.AddSyntax(file); err != nil {
+			panic(fmt.Sprintf("embedded schema %s: %v", f.Name, err))
+		}
+	}
+	var diags diag.List
+	for i, p := range paths {
+		file, err := parser.ParseFile(p, contents[i], parser.ParseComments)
+		if err != nil {
+			diags = append(diags, fromCUE(RuleSyntax, err, cue.Value{})...)
+			continue
+		}
+		if d, ok := checkPackage(file); !ok {
+			diags = append(diags, d)
+			continue
+		}
+		if d, ok := checkImports(file); !ok {
+			diags = append(diags, d...)
+			continue
+		}
+		if err := inst.AddSyntax(file); err != nil {
+			diags = append(diags, fromCUE(RuleSyntax, err, cue.Value{})...)
+		}
+	}
+	if len(diags) > 0 {
+		diags.Sort()
+		return nil, diags
+	}
+	v := cuecontext.New().BuildInstance(inst)
+	if err := v.Err(); err != nil && !v.Exists() {
+		d := fromCUE(RuleSchema, err, v)
+		d.Sort()
+		return nil, d
+	}
+	if err := v.Validate(cue.Concrete(true)); err != nil {
+		d := fromCUE(RuleSchema, err, v)
+		d.Sort()
+		return nil, d
+	}
+	return &Source{Value: v, Files: slices.Clone(paths)}, nil
+}
+
+func checkPackage(f *ast.File) (diag.Diagnostic, bool) {
+	name := f.PackageName()
+	if name == "" || name == PackageName {
+		return diag.Diagnostic{}, true
+	}
+	var pos token.Pos
+	for _, d := range f.Decls {
+		if p, ok := d.(*ast.Package); ok {
+			pos = p.Name.Pos()
+		}
+	}
+	return diag.Diagnostic{
+		Rule:     RuleSyntax,
+		Severity: diag.Error,
+		Pos:      position(pos),
+		Message:  fmt.Sprintf("package must be %s (or omitted), found %q", PackageName, name),
+	}, false
+}
+
+// checkImports allows only CUE's builtin packages: the instance is built
+// without a module, so any other import could never resolve and CUE's own
+// message for that is confusing.
+func checkImports(f *ast.File) (diag.List, bool) {
+	var out diag.List
+	for spec := range f.ImportSpecs() {
+		path := strings.Trim(spec.Path.Value, `"`)
+		first, _, _ := strings.Cut(path, "/")
+		if strings.Contains(first, ".") {
+			out = append(out, diag.Diagnostic{
+				Rule:     RuleSyntax,
+				Severity: diag.Error,
+				Pos:      position(spec.Path.Pos()),
+				Message:  fmt.Sprintf("import %q is not available: stacks.cue may import only CUE's builtin packages (strings, list, ...)", path),
+			})
+		}
+	}
+	return out, len(out) == 0
+}
+
+var emptyDisjunction = regexp.MustCompile(`^\d+ errors in empty disjunction:?$`)
+
+// fromCUE turns a CUE error into diagnostics following the recipe in
+// spec/cue-and-compose-go.md A2: flatten, drop disjunction summaries, prefer
+// errors that point at the user's files, and find a user position for errors
+// that only carry schema positions by walking up the path.
+func fromCUE(rule string, err error, root cue.Value) diag.List {
+	type ranked struct {
+		d    diag.Diagnostic
+		rank int
+	}
+	byPath := map[string][]ranked{}
+	var order []string
+	for _, e := range errors.Errors(errors.Sanitize(errors.Promote(err, ""))) {
+		format, args := e.Msg()
+		msg := fmt.Sprintf(format, args...)
+		if emptyDisjunction.MatchString(msg) {
+			continue
+		}
+		var user, schemaPos []token.Pos
+		for _, p := range errors.Positions(e) {
+			if !p.IsValid() {
+				continue
+			}
+			if strings.HasPrefix(p.Filename(), schemaPrefix) {
+				schemaPos = append(schemaPos, p)
+			} else {
+				user = append(user, p)
+			}
+		}
+		path := cuePath(e.Path())
+		rank := 0
+		if strings.HasPrefix(msg, "conflicting values") && len(schemaPos) > 0 {
+			// Usually the user's value against one arm of a schema
+			// disjunction or its default: noise next to the real message.
+			rank = 1
+		}
+		if len(user) == 0 && root.Exists() {
+			if p := ancestorPos(root, e.Path()); p.IsValid() {
+				user = append(user, p)
+			}
+		}
+		d := diag.Diagnostic{Rule: rule, Severity: diag.Error, Path: path, Message: msg}
+		switch {
+		case len(user) > 0:
+			d.Pos = position(user[0])
+			for _, p := range user[1:] {
+				d.Related = append(d.Related, position(p))
+			}
+		case len(schemaPos) > 0:
+			d.Pos = position(schemaPos[0])
+		}
+		if _, seen := byPath[path]; !seen {
+			order = append(order, path)
+		}
+		byPath[path] = append(byPath[path], ranked{d, rank})
+	}
+	var out diag.List
+	seen := map[string]bool{}
+	for _, p := range order {
+		best := 2
+		for _, r := range byPath[p] {
+			best = min(best, r.rank)
+		}
+		for _, r := range byPath[p] {
+			key := r.d.Pos.String() + "\x00" + r.d.Message
+			if r.rank == best && !seen[key] {
+				seen[key] = true
+				out = append(out, r.d)
+			}
+		}
+	}
+	return out
+}
+
+// cuePath renders a CUE error path the way users write it in stacks.cue.
+func cuePath(sel []string) string {
+	return strings.Join(sel, ".")
+}
+
+// ancestorPos finds the nearest value on the path (or above it) that was
+// written in a user file, for errors CUE reports only against the schema.
+func ancestorPos(root cue.Value, sel []string) token.Pos {
+	for n := len(sel); n >= 0; n-- {
+		v := root.LookupPath(cue.ParsePath(strings.Join(sel[:n], ".")))
+		if !v.Exists() {
+			continue
+		}
+		if p := UserPos(v); p.IsValid() {
+			return p
+		}
+	}
+	return token.NoPos
+}
+
+// UserPos returns the position of v in a user file, looking through the
+// conjuncts CUE unified into it; NoPos if every conjunct is from the schema.
+func UserPos(v cue.Value) token.Pos {
+	if p := v.Pos(); p.IsValid() && !strings.HasPrefix(p.Filename(), schemaPrefix) {
+		return p
+	}
+	_, args := v.Expr()
+	for _, a := range args {
+		if p := a.Pos(); p.IsValid() && !strings.HasPrefix(p.Filename(), schemaPrefix) {
+			return p
+		}
+	}
+	return token.NoPos
+}
+
+// Pos maps a path in the configuration to the nearest position in a user
+// file, for diagnostics found after CUE (normalization and policy).
+func (s *Source) Pos(path string) diag.Position {
+	if s == nil {
+		return diag.Position{}
+	}
+	var sel []string
+	for _, sl := range cue.ParsePath(path).Selectors() {
+		sel = append(sel, sl.String())
+	}
+	return position(ancestorPos(s.Value, sel))
+}
+
+func position(p token.Pos) diag.Position {
+	if !p.IsValid() {
+		return diag.Position{}
+	}
+	return diag.Position{File: p.Filename(), Line: p.Line(), Col: p.Column()}
+}

@@ -1,0 +1,27 @@
+package model
+
+import (
+	"fmt"
+
+	"cuelang.org/go/cue"
+)
+
+// Decode turns a validated CUE value into a Config. It must only be called
+// after load validated the value: Decode's own errors on non-concrete values
+// carry no useful position.
+func Decode(v cue.Value) (*Config, error) {
+	var c Config
+	if err := v.Decode(&c); err != nil {
+		return nil, fmt.Errorf("decode stacks: %w", err)
+	}
+	for name, r := range c.Roles {
+		r.Name = name
+	}
+	for key, s := range c.Stacks {
+		s.Key = key
+		for name, svc := range s.Services {
+			svc.Key = name
+		}
+	}
+	return &c, nil
+}

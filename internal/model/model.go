@@ -1,0 +1,242 @@
+// Package model holds the plain Go form of a validated stacks.cue. The
+// structs mirror the CUE schema; normalize fills in the derived fields
+// (marked "Derived") that renderers read.
+package model
+
+import (
+	"fmt"
+	"time"
+
+	"cuelang.org/go/cue"
+)
+
+// Config is the whole source.
+type Config struct {
+	Roles  map[string]*Role  `json:"roles"`
+	Stacks map[string]*Stack `json:"stacks"`
+	// HealthcheckDefaults are the schema's per-kind defaults.
+	HealthcheckDefaults map[string]*Healthcheck `json:"healthcheckDefaults"`
+	// PostgresMinStartPeriod is the schema's floor for postgres start_period.
+	PostgresMinStartPeriod string `json:"postgresMinStartPeriod"`
+}
+
+// Role is a PostgreSQL login role.
+type Role struct {
+	Name            string `json:"-"`
+	PasswordVar     string `json:"password_var"`
+	Superuser       bool   `json:"superuser"`
+	Replication     bool   `json:"replication"`
+	Monitoring      bool   `json:"monitoring"`
+	ConnectionLimit *int   `json:"connection_limit"`
+}
+
+// Stack is one compose project.
+type Stack struct {
+	Key         string                  `json:"-"`
+	Name        string                  `json:"name"`
+	Description string                  `json:"description"`
+	Healthcheck map[string]*Healthcheck `json:"healthcheck"`
+	Networks    map[string]*Network     `json:"networks"`
+	Volumes     map[string]*Volume      `json:"volumes"`
+	Services    map[string]*Service     `json:"services"`
+}
+
+// Network is a compose network of a stack.
+type Network struct {
+	Name       string `json:"name"`
+	External   bool   `json:"external"`
+	Attachable bool   `json:"attachable"`
+}
+
+// Volume is a named volume of a stack.
+type Volume struct {
+	Name string `json:"name"`
+}
+
+// Service kinds.
+const (
+	KindPostgres          = "postgres"
+	KindPgBouncer         = "pgbouncer"
+	KindPostgresExporter  = "postgres_exporter"
+	KindPgBouncerExporter = "pgbouncer_exporter"
+)
+
+// Service is one compose service.
+type Service struct {
+	Key         string              `json:"-"`
+	Kind        string              `json:"kind"`
+	Image       Image               `json:"image"`
+	Environment map[string]EnvValue `json:"environment"`
+	Ports       []PortMapping       `json:"ports"`
+	Volumes     []VolumeMount       `json:"volumes"`
+	Networks    []string            `json:"networks"`
+	DependsOn   map[string]string   `json:"depends_on"`
+	Healthcheck *Healthcheck        `json:"healthcheck"`
+	Resources   Resources           `json:"resources"`
+	Security    Security            `json:"security"`
+	Restart     string              `json:"restart"`
+	Postgres    *PostgresSpec       `json:"postgres"`
+	PgBouncer   *PgBouncerSpec      `json:"pgbouncer"`
+	Exporter    *ExporterSpec       `json:"exporter"`
+
+	// Derived by normalize.
+	Health     ResolvedHealthcheck `json:"-"`
+	Env        []EnvEntry          `json:"-"`
+	Mounts     []Mount             `json:"-"`
+	Command    []string            `json:"-"`
+	Entrypoint []string            `json:"-"`
+}
+
+// Image is a pinned image reference.
+type Image struct {
+	Name   string   `json:"name"`
+	Tag    string   `json:"tag"`
+	Digest EnvValue `json:"digest"`
+}
+
+// PortMapping publishes a container port.
+type PortMapping struct {
+	Container    int    `json:"container"`
+	Host         int    `json:"host"`
+	HostIP       string `json:"host_ip"`
+	ExposeReason string `json:"expose_reason"`
+}
+
+// VolumeMount mounts a named volume.
+type VolumeMount struct {
+	Volume   string `json:"volume"`
+	Target   string `json:"target"`
+	ReadOnly bool   `json:"read_only"`
+}
+
+// Resources are the service's limits.
+type Resources struct {
+	Memory            string  `json:"memory"`
+	MemoryReservation string  `json:"memory_reservation"`
+	CPUs              float64 `json:"cpus"`
+	Pids              int     `json:"pids"`
+}
+
+// Security holds the hardening settings of a service.
+type Security struct {
+	ReadOnly bool     `json:"read_only"`
+	Tmpfs    []string `json:"tmpfs"`
+	CapDrop  []string `json:"cap_drop"`
+	Reason   string   `json:"reason"`
+}
+
+// Healthcheck is one layer of healthcheck settings; nil fields are unset.
+type Healthcheck struct {
+	Test          []string `json:"test"`
+	Interval      *string  `json:"interval"`
+	Timeout       *string  `json:"timeout"`
+	Retries       *int     `json:"retries"`
+	StartPeriod   *string  `json:"start_period"`
+	StartInterval *string  `json:"start_interval"`
+	Reason        string   `json:"reason"`
+}
+
+// ResolvedHealthcheck is the merged, canonical healthcheck of a service.
+type ResolvedHealthcheck struct {
+	Test          []string
+	Interval      time.Duration
+	Timeout       time.Duration
+	Retries       int
+	StartPeriod   time.Duration
+	StartInterval time.Duration
+	// Origin names the layer each field came from, for explain and docs.
+	Origin map[string]string
+	// Reason is the written reason of any layer above the schema default.
+	Reason string
+}
+
+// PostgresSpec describes a PostgreSQL server.
+type PostgresSpec struct {
+	Role            string    `json:"role"`
+	ListenAddresses string    `json:"listen_addresses"`
+	Port            int       `json:"port"`
+	DataVolume      string    `json:"data_volume"`
+	BackupVolume    string    `json:"backup_volume"`
+	Upstream        *Upstream `json:"upstream"`
+}
+
+// Upstream names the primary a replica streams from.
+type Upstream struct {
+	Host    string `json:"host"`
+	Port    int    `json:"port"`
+	User    string `json:"user"`
+	Slot    string `json:"slot"`
+	Network string `json:"network"`
+}
+
+// PgBouncerSpec describes a PgBouncer pooler.
+type PgBouncerSpec struct {
+	Server           string `json:"server"`
+	AuthUser         string `json:"auth_user"`
+	StatsUser        string `json:"stats_user"`
+	ListenAddr       string `json:"listen_addr"`
+	ListenPort       int    `json:"listen_port"`
+	PoolMode         string `json:"pool_mode"`
+	MaxClientConn    int    `json:"max_client_conn"`
+	DefaultPoolSize  int    `json:"default_pool_size"`
+	MinPoolSize      int    `json:"min_pool_size"`
+	ReservePoolSize  int    `json:"reserve_pool_size"`
+	ServerTLSSSLMode string `json:"server_tls_sslmode"`
+}
+
+// ExporterSpec describes a Prometheus exporter.
+type ExporterSpec struct {
+	Target     string `json:"target"`
+	Role       string `json:"role"`
+	Database   string `json:"database"`
+	ListenPort int    `json:"listen_port"`
+}
+
+// EnvValue is a literal, a defaulted variable (${VAR:-d}) or a required
+// variable (${VAR:?message}).
+type EnvValue struct {
+	Literal  *string
+	Var      string
+	Default  *string
+	Required string
+	Doc      string
+}
+
+// IsLiteral reports whether the value is a plain string.
+func (e EnvValue) IsLiteral() bool { return e.Literal != nil }
+
+// UnmarshalCUE decodes the string-or-struct union of the schema.
+func (e *EnvValue) UnmarshalCUE(v cue.Value) error {
+	if s, err := v.String(); err == nil {
+		*e = EnvValue{Literal: &s}
+		return nil
+	}
+	var raw struct {
+		Default  *string `json:"default"`
+		Required string  `json:"required"`
+		Var      string  `json:"var"`
+		Doc      string  `json:"doc"`
+	}
+	if err := v.Decode(&raw); err != nil {
+		return fmt.Errorf("decode environment value: %w", err)
+	}
+	*e = EnvValue{Default: raw.Default, Required: raw.Required, Var: raw.Var, Doc: raw.Doc}
+	return nil
+}
+
+// EnvEntry is one rendered environment variable of a service, in order.
+type EnvEntry struct {
+	Key   string
+	Value EnvValue
+	// Origin says where the entry came from: "stacks.cue" or what derived it.
+	Origin string
+}
+
+// Mount is one rendered volume entry: a named volume or a file rendered by
+// azagen (Source is then a path relative to the output root).
+type Mount struct {
+	Volume   string
+	File     string
+	Target   string
+	ReadOnly bool
+}

@@ -1,0 +1,65 @@
+package model
+
+import "path"
+
+// Paths of rendered files, relative to the output root (generated/). They
+// live here because compose mounts and the renderers must agree on them.
+const (
+	BaseConfPath        = "postgres/postgresql-base.conf"
+	ExporterQueriesPath = "postgres/postgres_exporter_queries.yaml"
+	ManifestPath        = "manifest.json"
+)
+
+// StackDir is the output directory of a stack.
+func StackDir(stack string) string { return path.Join("stacks", stack) }
+
+// ComposePath is the compose file of a stack.
+func ComposePath(stack string) string { return path.Join(StackDir(stack), "compose.yaml") }
+
+// EnvExamplePath is the sample environment of a stack.
+func EnvExamplePath(stack string) string { return path.Join(StackDir(stack), ".env.example") }
+
+// PostgresConfPath is the per-stack postgresql.conf.
+func PostgresConfPath(stack string) string {
+	return path.Join(StackDir(stack), "configs", "postgresql-"+stack+".conf")
+}
+
+// HBAPath is the per-stack pg_hba.conf.
+func HBAPath(stack string) string { return path.Join(StackDir(stack), "configs", "pg_hba.conf") }
+
+// PgBouncerIniPath is the pgbouncer.ini of a stack.
+func PgBouncerIniPath(stack string) string {
+	return path.Join(StackDir(stack), "configs", "pgbouncer.ini")
+}
+
+// PgBouncerEntrypointPath is the PgBouncer entrypoint script of a stack.
+func PgBouncerEntrypointPath(stack string) string {
+	return path.Join(StackDir(stack), "scripts", "pgbouncer-entrypoint.sh")
+}
+
+// RolesInitPath is the initdb script that creates the stack's roles.
+func RolesInitPath(stack string) string {
+	return path.Join(StackDir(stack), "initdb", "10-azagen-roles.sh")
+}
+
+// ReplicaBootstrapPath is the replica's bootstrap entrypoint.
+func ReplicaBootstrapPath(stack string) string {
+	return path.Join(StackDir(stack), "scripts", "replica-bootstrap.sh")
+}
+
+// Container paths the rendered files are mounted at.
+const (
+	ContainerConfPath        = "/etc/postgresql/postgresql.conf"
+	ContainerHBAPath         = "/etc/postgresql/pg_hba.conf"
+	ContainerBaseConfPath    = "/etc/postgresql/postgresql-base.conf"
+	ContainerDataPath        = "/var/lib/postgresql"
+	ContainerBackupPath      = "/backup"
+	ContainerInitdbDir       = "/docker-entrypoint-initdb.d"
+	ContainerPgBouncerIni    = "/etc/pgbouncer/pgbouncer.ini"
+	ContainerAzagenDir       = "/opt/azagen"
+	ContainerQueriesPath     = "/etc/postgres_exporter/queries.yaml"
+	ContainerPgBouncerRun    = "/tmp"
+	ContainerPgpassPath      = "/tmp/.pgpass"
+	ContainerUserlistPath    = "/tmp/userlist.txt"
+	ContainerImageEntrypoint = "/usr/local/bin/docker-auto-config-entrypoint.sh"
+)

@@ -1,0 +1,291 @@
+package normalize
+
+import (
+	"fmt"
+	"maps"
+	"net/url"
+	"path"
+	"slices"
+	"strconv"
+
+	"github.com/azagen/azagen/internal/model"
+)
+
+// Origins of derived environment entries, shown by docs and explain.
+const (
+	originSource      = "stacks.cue"
+	originConnections = "connection model"
+)
+
+// environment merges the service's own environment with what the connection
+// model derives for it: every password a server creates at initdb, every
+// password and DSN a client logs in with. A client therefore always gets
+// exactly the credentials its server was given.
+func environment(c *model.Config, st *model.Stack, svc *model.Service) []model.EnvEntry {
+	env := map[string]model.EnvEntry{}
+	for _, d := range DerivedEnvironment(c, st, svc) {
+		env[d.Key] = d
+	}
+	// The user's value wins; policy reports the clash with a position.
+	for k, v := range svc.Environment {
+		env[k] = model.EnvEntry{Key: k, Value: v, Origin: originSource}
+	}
+	out := make([]model.EnvEntry, 0, len(env))
+	for _, k := range slices.Sorted(maps.Keys(env)) {
+		out = append(out, env[k])
+	}
+	return out
+}
+
+// DerivedEnvironment is what the connection model gives a service, sorted by
+// key.
+func DerivedEnvironment(c *model.Config, st *model.Stack, svc *model.Service) []model.EnvEntry {
+	env := map[string]model.EnvEntry{}
+	derive := func(k string, v model.EnvValue) {
+		env[k] = model.EnvEntry{Key: k, Value: v, Origin: originConnections}
+	}
+	switch svc.Kind {
+	case model.KindPostgres:
+		if su := Superuser(c); su != nil {
+			derive(su.PasswordVar, secretRef(su))
+		}
+		pg := svc.Postgres
+		switch pg.Role {
+		case "replica":
+			up := pg.Upstream
+			if r := c.Roles[up.User]; r != nil {
+				derive(r.PasswordVar, secretRef(r))
+			}
+			derive("POSTGRES_ROLE", literal("replica"))
+			derive("PRIMARY_HOST", literal(up.Host))
+			derive("PRIMARY_PORT", literal(strconv.Itoa(up.Port)))
+			derive("PG_REPLICATION_USER", literal(up.User))
+			derive("REPLICATION_SLOT_NAME", literal(up.Slot))
+		default:
+			derive("POSTGRES_ROLE", literal("primary"))
+			for _, r := range ServerRoles(c, st, svc) {
+				derive(r.PasswordVar, secretRef(r))
+			}
+			if slots := ReplicaSlots(c, st, svc); len(slots) > 0 {
+				derive("REPLICATION_SLOT_NAME", literal(slots[0]))
+			}
+		}
+	case model.KindPgBouncer:
+		pb := svc.PgBouncer
+		for _, name := range []string{pb.AuthUser, pb.StatsUser} {
+			if r := c.Roles[name]; r != nil {
+				derive(r.PasswordVar, secretRef(r))
+			}
+		}
+		// The healthcheck runs as a separate exec of the container: it sees
+		// the service environment but nothing the entrypoint exported.
+		derive("PGPASSFILE", literal(model.ContainerPgpassPath))
+	case model.KindPostgresExporter, model.KindPgBouncerExporter:
+		ex := svc.Exporter
+		if r := c.Roles[ex.Role]; r != nil {
+			derive("PGPASSWORD", secretRef(r))
+		}
+		dsn := ExporterDSN(st, svc)
+		if svc.Kind == model.KindPostgresExporter {
+			derive("DATA_SOURCE_NAME", literal(dsn))
+			derive("PG_EXPORTER_EXTEND_QUERY_PATH", literal(model.ContainerQueriesPath))
+		} else {
+			derive("PGBOUNCER_EXPORTER_CONNECTION_STRING", literal(dsn))
+		}
+	}
+	out := make([]model.EnvEntry, 0, len(env))
+	for _, k := range slices.Sorted(maps.Keys(env)) {
+		out = append(out, env[k])
+	}
+	return out
+}
+
+func literal(s string) model.EnvValue { return model.EnvValue{Literal: &s} }
+
+func secretRef(r *model.Role) model.EnvValue {
+	return model.EnvValue{
+		Var:      r.PasswordVar,
+		Required: fmt.Sprintf("set %s, the password of role %s", r.PasswordVar, r.Name),
+		Doc:      fmt.Sprintf("Password of the PostgreSQL role %s.", r.Name),
+	}
+}
+
+// Superuser returns the role flagged superuser.
+func Superuser(c *model.Config) *model.Role {
+	for _, k := range slices.Sorted(maps.Keys(c.Roles)) {
+		if c.Roles[k].Superuser {
+			return c.Roles[k]
+		}
+	}
+	return nil
+}
+
+// ServerRoles lists the non-superuser roles that clients use to log in to
+// the postgres service svc: its PgBouncer's auth user, its exporters' roles
+// and the replication user of every replica streaming from it.
+func ServerRoles(c *model.Config, st *model.Stack, svc *model.Service) []*model.Role {
+	names := map[string]bool{}
+	for _, other := range st.Services {
+		switch {
+		case other.PgBouncer != nil && other.PgBouncer.Server == svc.Key:
+			names[other.PgBouncer.AuthUser] = true
+		case other.Kind == model.KindPostgresExporter && other.Exporter.Target == svc.Key:
+			names[other.Exporter.Role] = true
+		}
+	}
+	for _, r := range Replicas(c, st, svc) {
+		names[r.Postgres.Upstream.User] = true
+	}
+	var out []*model.Role
+	for _, n := range slices.Sorted(maps.Keys(names)) {
+		if r := c.Roles[n]; r != nil && !r.Superuser {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// Replicas returns the replica services, in any stack, that stream from the
+// postgres service svc: their upstream host is svc's name and their upstream
+// network is the same network as one svc joins.
+func Replicas(c *model.Config, st *model.Stack, svc *model.Service) []*model.Service {
+	nets := map[string]bool{}
+	for _, n := range svc.Networks {
+		if net := st.Networks[n]; net != nil {
+			nets[net.Name] = true
+		}
+	}
+	var out []*model.Service
+	for _, sk := range slices.Sorted(maps.Keys(c.Stacks)) {
+		other := c.Stacks[sk]
+		for _, name := range slices.Sorted(maps.Keys(other.Services)) {
+			r := other.Services[name]
+			if r.Postgres == nil || r.Postgres.Upstream == nil || r.Postgres.Upstream.Host != svc.Key {
+				continue
+			}
+			if net := other.Networks[r.Postgres.Upstream.Network]; net != nil && nets[net.Name] {
+				out = append(out, r)
+			}
+		}
+	}
+	return out
+}
+
+// ReplicaSlots lists the replication slots the primary svc must create.
+func ReplicaSlots(c *model.Config, st *model.Stack, svc *model.Service) []string {
+	var slots []string
+	for _, r := range Replicas(c, st, svc) {
+		slots = append(slots, r.Postgres.Upstream.Slot)
+	}
+	slices.Sort(slots)
+	return slices.Compact(slots)
+}
+
+// ExporterDSN is the connection URL an exporter uses. The password is not in
+// it: the exporter reads PGPASSWORD, so the URL holds no secret.
+func ExporterDSN(st *model.Stack, svc *model.Service) string {
+	ex := svc.Exporter
+	target := st.Services[ex.Target]
+	port := 5432
+	scheme := "postgresql"
+	if target != nil {
+		switch {
+		case target.Postgres != nil:
+			port = target.Postgres.Port
+		case target.PgBouncer != nil:
+			port = target.PgBouncer.ListenPort
+			scheme = "postgres"
+		}
+	}
+	u := url.URL{
+		Scheme:   scheme,
+		User:     url.User(ex.Role),
+		Host:     ex.Target + ":" + strconv.Itoa(port),
+		Path:     "/" + ex.Database,
+		RawQuery: "sslmode=disable",
+	}
+	return u.String()
+}
+
+// derivedTest builds the healthcheck test of kinds whose command depends on
+// the connection model. The pgbouncer check logs in with the .pgpass line
+// its entrypoint writes for exactly this host, port, database and user, and
+// -w makes psql fail instead of prompting.
+func derivedTest(c *model.Config, st *model.Stack, svc *model.Service) []string {
+	switch svc.Kind {
+	case model.KindPgBouncer:
+		return []string{"CMD-SHELL", PgBouncerHealthcheckCommand(svc.PgBouncer)}
+	case model.KindPostgresExporter, model.KindPgBouncerExporter:
+		return []string{"CMD", "wget", "--quiet", "--tries=1", "--spider",
+			"http://localhost:" + strconv.Itoa(svc.Exporter.ListenPort) + "/metrics"}
+	}
+	return nil
+}
+
+// PgBouncerHealthcheck names the login the pgbouncer healthcheck uses.
+type PgBouncerHealthcheck struct {
+	Host, Database, User string
+	Port                 int
+}
+
+// PgBouncerHealthLogin is the login of the pgbouncer healthcheck: a real
+// query through the pool as the auth user, so a broken auth_query or an
+// unreachable server makes the service unhealthy, not just a dead process.
+func PgBouncerHealthLogin(pb *model.PgBouncerSpec) PgBouncerHealthcheck {
+	return PgBouncerHealthcheck{Host: "localhost", Port: pb.ListenPort, Database: "postgres", User: pb.AuthUser}
+}
+
+// PgBouncerHealthcheckCommand is the shell command of the healthcheck.
+func PgBouncerHealthcheckCommand(pb *model.PgBouncerSpec) string {
+	l := PgBouncerHealthLogin(pb)
+	return fmt.Sprintf("psql -X -w -h %s -p %d -U %s -d %s -Atc 'SELECT 1' >/dev/null", l.Host, l.Port, l.User, l.Database)
+}
+
+// mounts lists what a service mounts: its named volumes and the files azagen
+// renders for it, each at the path its command or image expects.
+func mounts(st *model.Stack, svc *model.Service) []model.Mount {
+	var out []model.Mount
+	for _, v := range svc.Volumes {
+		out = append(out, model.Mount{Volume: v.Volume, Target: v.Target, ReadOnly: v.ReadOnly})
+	}
+	file := func(src, target string) {
+		out = append(out, model.Mount{File: src, Target: target, ReadOnly: true})
+	}
+	switch svc.Kind {
+	case model.KindPostgres:
+		pg := svc.Postgres
+		out = append(out, model.Mount{Volume: pg.DataVolume, Target: model.ContainerDataPath})
+		if pg.BackupVolume != "" {
+			out = append(out, model.Mount{Volume: pg.BackupVolume, Target: model.ContainerBackupPath})
+		}
+		file(model.BaseConfPath, model.ContainerBaseConfPath)
+		file(model.PostgresConfPath(st.Key), model.ContainerConfPath)
+		file(model.HBAPath(st.Key), model.ContainerHBAPath)
+		if pg.Role == "replica" {
+			file(model.ReplicaBootstrapPath(st.Key), path.Join(model.ContainerAzagenDir, "replica-bootstrap.sh"))
+		} else {
+			file(model.RolesInitPath(st.Key), path.Join(model.ContainerInitdbDir, path.Base(model.RolesInitPath(st.Key))))
+		}
+	case model.KindPgBouncer:
+		file(model.PgBouncerIniPath(st.Key), model.ContainerPgBouncerIni)
+		file(model.PgBouncerEntrypointPath(st.Key), path.Join(model.ContainerAzagenDir, "pgbouncer-entrypoint.sh"))
+	case model.KindPostgresExporter:
+		file(model.ExporterQueriesPath, model.ContainerQueriesPath)
+	}
+	return out
+}
+
+// command returns the command and entrypoint of a service. A postgres
+// service always loads the config files it mounts: both come from here.
+func command(st *model.Stack, svc *model.Service) (cmd, entrypoint []string) {
+	switch svc.Kind {
+	case model.KindPostgres:
+		cmd = []string{"postgres", "-c", "config_file=" + model.ContainerConfPath, "-c", "hba_file=" + model.ContainerHBAPath}
+		if svc.Postgres.Role == "replica" {
+			entrypoint = []string{"/bin/bash", path.Join(model.ContainerAzagenDir, "replica-bootstrap.sh")}
+		}
+	case model.KindPgBouncer:
+		entrypoint = []string{"/bin/sh", path.Join(model.ContainerAzagenDir, "pgbouncer-entrypoint.sh")}
+	}
+	return cmd, entrypoint
+}

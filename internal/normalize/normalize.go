@@ -1,0 +1,113 @@
+// Package normalize fills the derived fields of the model: merged and
+// canonical healthchecks, the environment each service needs from the
+// connection model, the files it mounts and the command that loads them.
+// After normalize, renderers only read; they never decide.
+package normalize
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/azagen/azagen/internal/diag"
+	"github.com/azagen/azagen/internal/duration"
+	"github.com/azagen/azagen/internal/model"
+)
+
+// Positioner maps a CUE path to a position in the user's files.
+type Positioner interface {
+	Pos(path string) diag.Position
+}
+
+// RuleHealthcheck is the rule ID of healthcheck normalization findings.
+const RuleHealthcheck = "healthcheck"
+
+// Normalize derives every rendered field. Findings (a duration CUE accepted
+// but Compose cannot represent) are returned with positions.
+func Normalize(c *model.Config, pos Positioner) diag.List {
+	var diags diag.List
+	for _, sk := range slices.Sorted(maps.Keys(c.Stacks)) {
+		st := c.Stacks[sk]
+		for _, name := range slices.Sorted(maps.Keys(st.Services)) {
+			svc := st.Services[name]
+			diags = append(diags, resolveHealthcheck(c, st, svc, pos)...)
+			svc.Env = environment(c, st, svc)
+			svc.Mounts = mounts(st, svc)
+			svc.Command, svc.Entrypoint = command(st, svc)
+		}
+	}
+	return diags
+}
+
+// ServicePath is the CUE path of a service, for diagnostics.
+func ServicePath(st *model.Stack, svc *model.Service) string {
+	return fmt.Sprintf("stacks.%s.services.%s", cueLabel(st.Key), cueLabel(svc.Key))
+}
+
+// cueLabel quotes a map key that is not a CUE identifier.
+func cueLabel(s string) string {
+	if strings.ContainsAny(s, "-.") {
+		return fmt.Sprintf("%q", s)
+	}
+	return s
+}
+
+type layer struct {
+	origin string
+	hc     *model.Healthcheck
+}
+
+func resolveHealthcheck(c *model.Config, st *model.Stack, svc *model.Service, pos Positioner) diag.List {
+	layers := []layer{
+		{"schema default for " + svc.Kind, c.HealthcheckDefaults[svc.Kind]},
+		{fmt.Sprintf("stacks.%s.healthcheck.%s", cueLabel(st.Key), svc.Kind), st.Healthcheck[svc.Kind]},
+		{ServicePath(st, svc) + ".healthcheck", svc.Healthcheck},
+	}
+	h := model.ResolvedHealthcheck{Origin: map[string]string{}, Test: derivedTest(c, st, svc)}
+	if h.Test != nil {
+		h.Origin["test"] = "derived from the connection model"
+	}
+	var diags diag.List
+	setDur := func(field string, l layer, raw *string, dst *time.Duration) {
+		if raw == nil {
+			return
+		}
+		d, err := duration.Parse(*raw)
+		if err != nil {
+			diags = append(diags, diag.Diagnostic{
+				Rule: RuleHealthcheck, Severity: diag.Error,
+				Pos: pos.Pos(l.origin + "." + field), Path: l.origin + "." + field,
+				Message: err.Error(),
+			})
+			return
+		}
+		*dst = d
+		h.Origin[field] = l.origin
+	}
+	var interval, timeout, start, startInterval time.Duration
+	for _, l := range layers {
+		if l.hc == nil {
+			continue
+		}
+		if l.hc.Test != nil {
+			h.Test = slices.Clone(l.hc.Test)
+			h.Origin["test"] = l.origin
+		}
+		setDur("interval", l, l.hc.Interval, &interval)
+		setDur("timeout", l, l.hc.Timeout, &timeout)
+		setDur("start_period", l, l.hc.StartPeriod, &start)
+		setDur("start_interval", l, l.hc.StartInterval, &startInterval)
+		if l.hc.Retries != nil {
+			h.Retries = *l.hc.Retries
+			h.Origin["retries"] = l.origin
+		}
+		if l.hc.Reason != "" {
+			h.Reason = l.hc.Reason
+		}
+	}
+	h.Interval, h.Timeout, h.StartPeriod, h.StartInterval = interval, timeout, start, startInterval
+	svc.Health = h
+	return diags
+}

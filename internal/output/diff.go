@@ -1,0 +1,81 @@
+package output
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/pmezard/go-difflib/difflib"
+)
+
+// Drift is what check found: files whose content or mode differs, files
+// the set has that the disk lacks, and files the manifest says azagen owns
+// that it no longer renders.
+type Drift struct {
+	Changed  []Change `json:"changed"`
+	Missing  []string `json:"missing"`
+	Orphaned []string `json:"orphaned"`
+}
+
+// Change is one file that differs.
+type Change struct {
+	Path string `json:"path"`
+	Diff string `json:"diff"`
+}
+
+// Clean reports whether there is no drift.
+func (d Drift) Clean() bool {
+	return len(d.Changed) == 0 && len(d.Missing) == 0 && len(d.Orphaned) == 0
+}
+
+// Check compares the set with the files under root without writing
+// anything. displayRoot prefixes paths in the diff headers.
+func Check(root, displayRoot string, set Set) (Drift, error) {
+	d := Drift{Changed: []Change{}, Missing: []string{}, Orphaned: []string{}}
+	for _, p := range set.Paths() {
+		f := set[p]
+		target := filepath.Join(root, filepath.FromSlash(p))
+		info, err := os.Stat(target)
+		if errors.Is(err, fs.ErrNotExist) {
+			d.Missing = append(d.Missing, p)
+			continue
+		}
+		if err != nil {
+			return d, err
+		}
+		cur, err := os.ReadFile(target)
+		if err != nil {
+			return d, err
+		}
+		name := filepath.ToSlash(filepath.Join(displayRoot, p))
+		switch {
+		case !bytes.Equal(cur, f.Data):
+			text, err := difflib.GetUnifiedDiffString(difflib.UnifiedDiff{
+				A: difflib.SplitLines(string(cur)), B: difflib.SplitLines(string(f.Data)),
+				FromFile: "a/" + name, ToFile: "b/" + name, Context: 3,
+			})
+			if err != nil {
+				return d, err
+			}
+			d.Changed = append(d.Changed, Change{Path: p, Diff: text})
+		case info.Mode().Perm() != f.Mode.Perm():
+			d.Changed = append(d.Changed, Change{Path: p, Diff: fmt.Sprintf("mode of %s is %04o, want %04o\n", name, info.Mode().Perm(), f.Mode.Perm())})
+		}
+	}
+	old, err := ReadManifest(root)
+	if err != nil {
+		return d, err
+	}
+	for _, e := range old.Files {
+		if _, ok := set[e.Path]; ok {
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(root, filepath.FromSlash(e.Path))); err == nil {
+			d.Orphaned = append(d.Orphaned, e.Path)
+		}
+	}
+	return d, nil
+}

@@ -1,0 +1,187 @@
+package render
+
+import (
+	"fmt"
+	"maps"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/azagen/azagen/internal/duration"
+	"github.com/azagen/azagen/internal/model"
+	"github.com/azagen/azagen/internal/output"
+)
+
+// Compose renders generated/stacks/<stack>/compose.yaml. Keys follow
+// dclint's service-keys-order so the output reads the way compose files are
+// usually written and lints clean.
+func Compose(st *model.Stack) (output.File, error) {
+	root := newMapping().set("name", str(st.Name))
+	services := newMapping()
+	for _, name := range slices.Sorted(maps.Keys(st.Services)) {
+		services.set(name, service(st, st.Services[name]))
+	}
+	root.set("services", services.n)
+	if len(st.Networks) > 0 {
+		nets := newMapping()
+		for _, k := range slices.Sorted(maps.Keys(st.Networks)) {
+			n := st.Networks[k]
+			m := newMapping().set("name", str(n.Name))
+			if n.External {
+				m.set("external", boolean(true))
+			} else {
+				m.set("driver", str("bridge"))
+				if n.Attachable {
+					m.set("attachable", boolean(true))
+				}
+			}
+			nets.set(k, m.n)
+		}
+		root.set("networks", nets.n)
+	}
+	if len(st.Volumes) > 0 {
+		vols := newMapping()
+		for _, k := range slices.Sorted(maps.Keys(st.Volumes)) {
+			vols.set(k, newMapping().set("name", str(st.Volumes[k].Name)).n)
+		}
+		root.set("volumes", vols.n)
+	}
+	p := model.ComposePath(st.Key)
+	data, err := encodeYAML(output.HashComment(), root.n)
+	if err != nil {
+		return output.File{}, fmt.Errorf("render %s: %w", p, err)
+	}
+	return output.File{Path: p, Data: data}, nil
+}
+
+func service(st *model.Stack, svc *model.Service) *yaml.Node {
+	m := newMapping().set("image", str(ImageRef(svc.Image)))
+	if len(svc.DependsOn) > 0 {
+		deps := newMapping()
+		for _, k := range slices.Sorted(maps.Keys(svc.DependsOn)) {
+			deps.set(k, newMapping().set("condition", str(svc.DependsOn[k])).n)
+		}
+		m.set("depends_on", deps.n)
+	}
+	if len(svc.Mounts) > 0 {
+		vols := list()
+		for _, mt := range svc.Mounts {
+			vols.Content = append(vols.Content, str(mountSpec(st, mt)))
+		}
+		m.set("volumes", vols)
+	}
+	if len(svc.Env) > 0 {
+		env := newMapping()
+		for _, e := range svc.Env {
+			env.set(e.Key, str(Interpolation(e.Key, e.Value)))
+		}
+		m.set("environment", env.n)
+	}
+	if len(svc.Ports) > 0 {
+		ports := list()
+		for _, p := range SortedPorts(svc.Ports) {
+			ports.Content = append(ports.Content, singleQuoted(PortSpec(p)))
+		}
+		m.set("ports", ports)
+	}
+	m.set("networks", strList(slices.Sorted(slices.Values(svc.Networks))))
+	if svc.Command != nil {
+		m.set("command", strList(svc.Command))
+	}
+	if svc.Entrypoint != nil {
+		m.set("entrypoint", strList(svc.Entrypoint))
+	}
+	m.set("restart", str(svc.Restart))
+	m.set("healthcheck", healthcheck(svc.Health))
+	// The remaining keys are in alphabetical order, as dclint expects.
+	if len(svc.Security.CapDrop) > 0 {
+		m.set("cap_drop", strList(svc.Security.CapDrop))
+	}
+	m.set("deploy", deploy(svc.Resources))
+	if svc.Security.ReadOnly {
+		m.set("read_only", boolean(true))
+	}
+	m.set("security_opt", strList([]string{"no-new-privileges:true"}))
+	if len(svc.Security.Tmpfs) > 0 {
+		m.set("tmpfs", strList(svc.Security.Tmpfs))
+	}
+	return m.n
+}
+
+// SortedPorts orders ports the way dclint's service-ports-alphabetical-order
+// rule expects: by the rendered string, numerically.
+func SortedPorts(ports []model.PortMapping) []model.PortMapping {
+	out := slices.Clone(ports)
+	slices.SortFunc(out, func(a, b model.PortMapping) int {
+		if c := strings.Compare(a.HostIP, b.HostIP); c != 0 {
+			return c
+		}
+		return a.Host - b.Host
+	})
+	return out
+}
+
+// PortSpec is the short compose syntax with a literal host IP.
+func PortSpec(p model.PortMapping) string {
+	return fmt.Sprintf("%s:%d:%d", p.HostIP, p.Host, p.Container)
+}
+
+// mountSpec renders a volume entry; file mounts are relative to the stack's
+// directory, where compose resolves them.
+func mountSpec(st *model.Stack, mt model.Mount) string {
+	src := mt.Volume
+	if mt.File != "" {
+		rel := relPath(model.StackDir(st.Key), mt.File)
+		if !strings.HasPrefix(rel, "../") {
+			rel = "./" + rel
+		}
+		src = rel
+	}
+	s := src + ":" + mt.Target
+	if mt.ReadOnly {
+		s += ":ro"
+	}
+	return s
+}
+
+// relPath is filepath.Rel for slash paths that are both relative to the
+// same root.
+func relPath(from, to string) string {
+	f := strings.Split(path.Clean(from), "/")
+	t := strings.Split(path.Clean(to), "/")
+	i := 0
+	for i < len(f) && i < len(t) && f[i] == t[i] {
+		i++
+	}
+	parts := slices.Repeat([]string{".."}, len(f)-i)
+	return path.Join(append(parts, t[i:]...)...)
+}
+
+func healthcheck(h model.ResolvedHealthcheck) *yaml.Node {
+	m := newMapping().set("test", strList(h.Test))
+	m.set("interval", str(duration.Format(h.Interval)))
+	m.set("timeout", str(duration.Format(h.Timeout)))
+	m.set("retries", integer(h.Retries))
+	if h.StartPeriod > 0 {
+		m.set("start_period", str(duration.Format(h.StartPeriod)))
+	}
+	if h.StartInterval > 0 {
+		m.set("start_interval", str(duration.Format(h.StartInterval)))
+	}
+	return m.n
+}
+
+func deploy(r model.Resources) *yaml.Node {
+	limits := newMapping().
+		set("cpus", singleQuoted(strconv.FormatFloat(r.CPUs, 'f', -1, 64))).
+		set("memory", str(r.Memory)).
+		set("pids", integer(r.Pids))
+	res := newMapping().set("limits", limits.n)
+	if r.MemoryReservation != "" {
+		res.set("reservations", newMapping().set("memory", str(r.MemoryReservation)).n)
+	}
+	return newMapping().set("resources", res.n).n
+}

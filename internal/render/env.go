@@ -1,0 +1,34 @@
+package render
+
+import (
+	"strings"
+
+	"github.com/azagen/azagen/internal/model"
+)
+
+// VarName is the variable an EnvValue reads: its own var, or the key it is
+// assigned to.
+func VarName(key string, v model.EnvValue) string {
+	if v.Var != "" {
+		return v.Var
+	}
+	return key
+}
+
+// Interpolation renders an environment value in compose syntax. Literals
+// have '$' doubled so compose never interpolates them.
+func Interpolation(key string, v model.EnvValue) string {
+	switch {
+	case v.Literal != nil:
+		return strings.ReplaceAll(*v.Literal, "$", "$$")
+	case v.Default != nil:
+		return "${" + VarName(key, v) + ":-" + *v.Default + "}"
+	default:
+		return "${" + VarName(key, v) + ":?" + v.Required + "}"
+	}
+}
+
+// ImageRef renders name:tag@digest, the digest possibly a required variable.
+func ImageRef(img model.Image) string {
+	return img.Name + ":" + img.Tag + "@" + Interpolation("", img.Digest)
+}
