@@ -135,7 +135,9 @@ func StartDaemon(t testing.TB, user string, env []string, argv ...string) *Daemo
 		close(d.done)
 	}()
 	t.Cleanup(func() {
-		if err := d.Stop(); err != nil {
+		// A daemon that already exited is not an error here: the test could see that through
+		// Done and Err, and one that expects the exit checks exactly that.
+		if _, err := d.stop(); err != nil {
 			t.Errorf("stop %s: %v", d.name, err)
 		}
 		if t.Failed() {
@@ -177,15 +179,22 @@ func (d *Daemon) ExitCode() int {
 // error it had already exited with on its own, so a crash is not mistaken for a clean stop.
 // Calling it again is harmless.
 func (d *Daemon) Stop() error {
+	exitedBefore, err := d.stop()
+	if exitedBefore {
+		return d.Err()
+	}
+	return err
+}
+
+// stop ends the daemon unless it has exited already, which it reports; the error is only for a
+// daemon that survived SIGKILL.
+func (d *Daemon) stop() (exitedBefore bool, err error) {
 	d.mu.Lock()
 	select {
 	case <-d.done:
-		stoppedByUs := d.stopping
+		exitedBefore = !d.stopping
 		d.mu.Unlock()
-		if stoppedByUs {
-			return nil
-		}
-		return d.Err()
+		return exitedBefore, nil
 	default:
 	}
 	d.stopping = true
@@ -195,15 +204,15 @@ func (d *Daemon) Stop() error {
 	_ = syscall.Kill(-pgid, syscall.SIGTERM)
 	select {
 	case <-d.done:
-		return nil
+		return false, nil
 	case <-time.After(10 * time.Second):
 	}
 	_ = syscall.Kill(-pgid, syscall.SIGKILL)
 	select {
 	case <-d.done:
-		return nil
+		return false, nil
 	case <-time.After(10 * time.Second):
-		return fmt.Errorf("pid %d did not exit after SIGKILL", pgid)
+		return false, fmt.Errorf("pid %d did not exit after SIGKILL", pgid)
 	}
 }
 

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Runs every test of the repository, including the integration tests on real
+# PostgreSQL 18, PgBouncer, postgres_exporter, shellcheck, dclint and
+# pre-commit. As root it first installs those programs (idempotent); as
+# another user it uses what is installed and integration tests skip (or
+# fail, when CI is set) if something is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ "$(id -u)" = 0 ]; then
+	./scripts/install-test-deps.sh
+else
+	echo "test.sh: not root, using the test programs already installed" >&2
+fi
+
+export AZAGEN_TOOLS_DIR=${AZAGEN_TOOLS_DIR:-/opt/azagen-test-tools}
+if [ -f "$AZAGEN_TOOLS_DIR/env.sh" ]; then
+	# shellcheck disable=SC1091
+	. "$AZAGEN_TOOLS_DIR/env.sh"
+fi
+
+unformatted=$(gofmt -l $(git ls-files '*.go'))
+if [ -n "$unformatted" ]; then
+	echo "gofmt would change: $unformatted" >&2
+	exit 1
+fi
+go vet ./...
+go test -count=1 ./...
+# The committed generated files must be what stacks.cue renders.
+go run ./cmd/azagen check
