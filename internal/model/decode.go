@@ -17,6 +17,9 @@ func Decode(v cue.Value) (*Config, error) {
 	for name, r := range c.Roles {
 		r.Name = name
 	}
+	for name, q := range c.ExporterQueries {
+		q.Name = name
+	}
 	for key, s := range c.Stacks {
 		s.Key = key
 		for name, svc := range s.Services {

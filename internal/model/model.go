@@ -17,7 +17,73 @@ type Config struct {
 	// HealthcheckDefaults are the schema's per-kind defaults.
 	HealthcheckDefaults map[string]*Healthcheck `json:"healthcheckDefaults"`
 	// PostgresMinStartPeriod is the schema's floor for postgres start_period.
-	PostgresMinStartPeriod string `json:"postgresMinStartPeriod"`
+	PostgresMinStartPeriod string                    `json:"postgresMinStartPeriod"`
+	PostgreSQL             PostgreSQL                `json:"postgresql"`
+	ExporterQueries        map[string]*ExporterQuery `json:"exporter_queries"`
+}
+
+// PostgreSQL is what every server and the image share.
+type PostgreSQL struct {
+	Base          map[string]GUCValue `json:"base"`
+	Preload       []string            `json:"preload"`
+	Extensions    []string            `json:"extensions"`
+	ExtensionGUCs map[string]string   `json:"extension_gucs"`
+}
+
+// GUCValue is a setting value: string, number or boolean, as written.
+type GUCValue struct {
+	Kind   string // "string", "int", "float" or "bool"
+	String string
+	Int    int64
+	Float  float64
+	Bool   bool
+}
+
+// UnmarshalCUE keeps the CUE kind, which decides quoting in the conf.
+func (g *GUCValue) UnmarshalCUE(v cue.Value) error {
+	switch v.Kind() {
+	case cue.BoolKind:
+		b, err := v.Bool()
+		*g = GUCValue{Kind: "bool", Bool: b}
+		return err
+	case cue.IntKind:
+		i, err := v.Int64()
+		*g = GUCValue{Kind: "int", Int: i}
+		return err
+	case cue.FloatKind, cue.NumberKind:
+		f, err := v.Float64()
+		*g = GUCValue{Kind: "float", Float: f}
+		return err
+	default:
+		s, err := v.String()
+		*g = GUCValue{Kind: "string", String: s}
+		return err
+	}
+}
+
+// ExporterQuery is one custom postgres_exporter query.
+type ExporterQuery struct {
+	Name       string           `json:"-"`
+	Help       string           `json:"help"`
+	Query      string           `json:"query"`
+	MinVersion int              `json:"min_version"`
+	Metrics    []ExporterMetric `json:"metrics"`
+}
+
+// ExporterMetric declares one column of an exporter query.
+type ExporterMetric struct {
+	Column      string `json:"column"`
+	Usage       string `json:"usage"`
+	Description string `json:"description"`
+}
+
+// HBARule is an application access rule from the source.
+type HBARule struct {
+	Database string `json:"database"`
+	User     string `json:"user"`
+	Address  string `json:"address"`
+	Method   string `json:"method"`
+	Comment  string `json:"comment"`
 }
 
 // Role is a PostgreSQL login role.
@@ -28,6 +94,7 @@ type Role struct {
 	Replication     bool   `json:"replication"`
 	Monitoring      bool   `json:"monitoring"`
 	ConnectionLimit *int   `json:"connection_limit"`
+	PgBouncerOnly   bool   `json:"pgbouncer_only"`
 }
 
 // Stack is one compose project.
@@ -152,12 +219,14 @@ type ResolvedHealthcheck struct {
 
 // PostgresSpec describes a PostgreSQL server.
 type PostgresSpec struct {
-	Role            string    `json:"role"`
-	ListenAddresses string    `json:"listen_addresses"`
-	Port            int       `json:"port"`
-	DataVolume      string    `json:"data_volume"`
-	BackupVolume    string    `json:"backup_volume"`
-	Upstream        *Upstream `json:"upstream"`
+	Role            string              `json:"role"`
+	ListenAddresses string              `json:"listen_addresses"`
+	Port            int                 `json:"port"`
+	DataVolume      string              `json:"data_volume"`
+	BackupVolume    string              `json:"backup_volume"`
+	Upstream        *Upstream           `json:"upstream"`
+	Settings        map[string]GUCValue `json:"settings"`
+	HBA             []HBARule           `json:"hba"`
 }
 
 // Upstream names the primary a replica streams from.
@@ -171,17 +240,19 @@ type Upstream struct {
 
 // PgBouncerSpec describes a PgBouncer pooler.
 type PgBouncerSpec struct {
-	Server           string `json:"server"`
-	AuthUser         string `json:"auth_user"`
-	StatsUser        string `json:"stats_user"`
-	ListenAddr       string `json:"listen_addr"`
-	ListenPort       int    `json:"listen_port"`
-	PoolMode         string `json:"pool_mode"`
-	MaxClientConn    int    `json:"max_client_conn"`
-	DefaultPoolSize  int    `json:"default_pool_size"`
-	MinPoolSize      int    `json:"min_pool_size"`
-	ReservePoolSize  int    `json:"reserve_pool_size"`
-	ServerTLSSSLMode string `json:"server_tls_sslmode"`
+	Server           string   `json:"server"`
+	AuthUser         string   `json:"auth_user"`
+	StatsUser        string   `json:"stats_user"`
+	ListenAddr       string   `json:"listen_addr"`
+	ListenPort       int      `json:"listen_port"`
+	PoolMode         string   `json:"pool_mode"`
+	MaxClientConn    int      `json:"max_client_conn"`
+	DefaultPoolSize  int      `json:"default_pool_size"`
+	MinPoolSize      int      `json:"min_pool_size"`
+	ReservePoolSize  int      `json:"reserve_pool_size"`
+	ServerTLSSSLMode string   `json:"server_tls_sslmode"`
+	MaxDBConnections int      `json:"max_db_connections"`
+	Databases        []string `json:"databases"`
 }
 
 // ExporterSpec describes a Prometheus exporter.

@@ -291,8 +291,8 @@ func envFileSettings() (path string, settings map[string]string, err error) {
 }
 
 // parseEnvFile reads `export NAME=value` lines as InstallScript writes them: value bare,
-// single-quoted (with '\'' for a quote) or double-quoted without expansions. Anything else is
-// ignored rather than evaluated: this is not a shell.
+// single-quoted (an embedded quote closed, escaped and reopened) or double-quoted without
+// expansions. Anything else is ignored rather than evaluated: this is not a shell.
 func parseEnvFile(path string) (map[string]string, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -327,8 +327,8 @@ func isEnvName(s string) bool {
 	return true
 }
 
-// shellUnquote undoes the quoting of one shell word made of bare, '…' and "…" parts; it reports
-// false for what would need a shell to evaluate ($, `, \ outside single quotes, spaces).
+// shellUnquote undoes the quoting of one shell word made of bare, backslash-escaped, '…' and
+// "…" parts; it reports false for what would need a shell to evaluate ($, `, unquoted spaces).
 func shellUnquote(s string) (string, bool) {
 	var b strings.Builder
 	for i := 0; i < len(s); {
@@ -347,7 +347,14 @@ func shellUnquote(s string) (string, bool) {
 			}
 			b.WriteString(s[i+1 : i+1+end])
 			i += end + 2
-		case '$', '`', '\\', ' ', '\t', ';', '&', '|', '<', '>', '(', ')':
+		case '\\':
+			// A quoted character, as in the '\'' that closes, escapes and reopens a quote.
+			if i+1 >= len(s) {
+				return "", false
+			}
+			b.WriteByte(s[i+1])
+			i += 2
+		case '$', '`', ' ', '\t', ';', '&', '|', '<', '>', '(', ')':
 			return "", false
 		case '#':
 			if i == 0 {

@@ -1,0 +1,36 @@
+package escape
+
+import "fmt"
+
+// IniValue checks that s can be written verbatim as a pgbouncer.ini value
+// ("key = s") and returns it unchanged. PgBouncer's ini reader
+// (parse_ini_file in libusual's usual/cfparser.c) has no quoting or
+// escaping at all:
+//
+//   - the value is the rest of the line after '=', with leading spaces and
+//     tabs skipped and trailing C whitespace trimmed, so leading or
+//     trailing whitespace cannot be represented;
+//   - '#' and ';' start a comment only as the first non-blank byte of a
+//     line, so inside a value they are literal (a value such as
+//     "SELECT 1; -- #x" is read whole);
+//   - a newline ends the value and the file is read as a C string, so
+//     neither a newline nor NUL can be represented.
+//
+// A carriage return in the middle of a value would be kept, but it is
+// rejected too: files edited on Windows end lines in CRLF and a stray CR
+// is never intended. The empty string is fine ("unix_socket_dir =").
+func IniValue(s string) (string, error) {
+	if i, b := firstByte(s, "\x00\n\r"); i >= 0 {
+		return "", fmt.Errorf("a pgbouncer.ini value cannot contain %s", describeByte(b))
+	}
+	if s == "" {
+		return s, nil
+	}
+	if isCSpace(s[0]) {
+		return "", fmt.Errorf("a pgbouncer.ini value cannot start with %s: PgBouncer strips it", describeByte(s[0]))
+	}
+	if last := s[len(s)-1]; isCSpace(last) {
+		return "", fmt.Errorf("a pgbouncer.ini value cannot end with %s: PgBouncer strips it", describeByte(last))
+	}
+	return s, nil
+}
