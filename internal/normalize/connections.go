@@ -120,25 +120,49 @@ func Superuser(c *model.Config) *model.Role {
 	return nil
 }
 
-// ServerRoles lists the non-superuser roles that clients use to log in to
-// the postgres service svc: its PgBouncer's auth user, its exporters' roles
-// and the replication user of every replica streaming from it.
-func ServerRoles(c *model.Config, st *model.Stack, svc *model.Service) []*model.Role {
-	names := map[string]bool{}
-	for _, other := range st.Services {
+// Client is one declared connection to a postgres server: who logs in,
+// to which database ("replication" for streaming), and why.
+type Client struct {
+	Role        string
+	Database    string
+	Description string
+}
+
+// Clients lists every connection the model declares to the postgres service
+// svc: its PgBouncer's auth user (auth_query and the healthcheck run in
+// each pooled database), its exporters, and the replicas streaming from it.
+func Clients(c *model.Config, st *model.Stack, svc *model.Service) []Client {
+	var out []Client
+	for _, name := range slices.Sorted(maps.Keys(st.Services)) {
+		other := st.Services[name]
 		switch {
 		case other.PgBouncer != nil && other.PgBouncer.Server == svc.Key:
-			names[other.PgBouncer.AuthUser] = true
+			for _, db := range other.PgBouncer.Databases {
+				out = append(out, Client{Role: other.PgBouncer.AuthUser, Database: db,
+					Description: fmt.Sprintf("%s: auth_query and healthcheck of PgBouncer", name)})
+			}
 		case other.Kind == model.KindPostgresExporter && other.Exporter.Target == svc.Key:
-			names[other.Exporter.Role] = true
+			out = append(out, Client{Role: other.Exporter.Role, Database: other.Exporter.Database,
+				Description: fmt.Sprintf("%s: metrics", name)})
 		}
 	}
 	for _, r := range Replicas(c, st, svc) {
-		names[r.Postgres.Upstream.User] = true
+		out = append(out, Client{Role: r.Postgres.Upstream.User, Database: "replication",
+			Description: fmt.Sprintf("%s: streaming replication", r.Key)})
+	}
+	return out
+}
+
+// ServerRoles lists the non-superuser PostgreSQL roles that clients use to
+// log in to the postgres service svc.
+func ServerRoles(c *model.Config, st *model.Stack, svc *model.Service) []*model.Role {
+	names := map[string]bool{}
+	for _, cl := range Clients(c, st, svc) {
+		names[cl.Role] = true
 	}
 	var out []*model.Role
 	for _, n := range slices.Sorted(maps.Keys(names)) {
-		if r := c.Roles[n]; r != nil && !r.Superuser {
+		if r := c.Roles[n]; r != nil && !r.Superuser && !r.PgBouncerOnly {
 			out = append(out, r)
 		}
 	}

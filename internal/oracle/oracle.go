@@ -165,12 +165,18 @@ func Lookup(name string) (string, error) {
 		}
 	}
 	for _, d := range tl.dirs {
-		if tl.dir {
-			candidates = append(candidates, d)
-			continue
+		paths := []string{d}
+		if !tl.dir {
+			paths = nil
+			for _, n := range tl.pathNames {
+				paths = append(paths, filepath.Join(d, n))
+			}
 		}
-		for _, n := range tl.pathNames {
-			candidates = append(candidates, filepath.Join(d, n))
+		for _, p := range paths {
+			// A well-known place that does not exist is not worth a line in the skip message.
+			if _, err := os.Stat(p); err == nil {
+				candidates = append(candidates, p)
+			}
 		}
 	}
 	var reasons []string

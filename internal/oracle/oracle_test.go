@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -214,6 +215,7 @@ auth_type = scram-sha-256
 auth_file = %s
 pool_mode = transaction
 query_wait_timeout = 10
+admin_users = appuser
 `, c.Port(), port, filepath.Join(dir, "userlist.txt")))
 
 	d := StartDaemon(t, "", nil, pgbouncer, ini)
@@ -227,6 +229,11 @@ query_wait_timeout = 10
 	}
 	if want := fmt.Sprintf("appuser|%d", c.Port()); got != want {
 		t.Errorf("through pgbouncer = %q, want %q", got, want)
+	}
+	// The admin console takes psql's simple queries too.
+	pools, err := Psql(t, Conn{Port: port, User: "appuser", Password: "apppass", DB: "pgbouncer"}, "show pools")
+	if err != nil || !regexp.MustCompile(`(?m)^appdb\|appuser\|.*\|transaction$`).MatchString(pools) {
+		t.Errorf("show pools = %q, %v; want the appdb pool in transaction mode", pools, err)
 	}
 	if out := d.Output(); !strings.Contains(out, "listening on "+addr) {
 		t.Errorf("pgbouncer output lacks the listening line:\n%s", out)

@@ -14,6 +14,19 @@ import (
 // All renders every artifact of the configuration.
 func All(cfg *model.Config) (output.Set, error) {
 	set := output.Set{}
+	base, err := BaseConf(cfg)
+	if err != nil {
+		return nil, err
+	}
+	queries, err := ExporterQueries(cfg)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range []output.File{base, queries} {
+		if err := set.Add(f); err != nil {
+			return nil, err
+		}
+	}
 	for _, sk := range slices.Sorted(maps.Keys(cfg.Stacks)) {
 		st := cfg.Stacks[sk]
 		compose, err := Compose(st)
@@ -23,6 +36,21 @@ func All(cfg *model.Config) (output.Set, error) {
 		for _, f := range []output.File{compose, EnvExample(st)} {
 			if err := set.Add(f); err != nil {
 				return nil, err
+			}
+		}
+		for _, name := range slices.Sorted(maps.Keys(st.Services)) {
+			svc := st.Services[name]
+			if svc.Kind != model.KindPostgres {
+				continue
+			}
+			conf, err := StackConf(st, svc)
+			if err != nil {
+				return nil, err
+			}
+			for _, f := range []output.File{conf, HBA(cfg, st, svc)} {
+				if err := set.Add(f); err != nil {
+					return nil, err
+				}
 			}
 		}
 	}
