@@ -85,6 +85,20 @@ func TestPGClientBinIsVersion18(t *testing.T) {
 	}
 }
 
+func TestToolsRunAsTestUser(t *testing.T) {
+	for _, name := range []string{ToolPgBouncer, ToolPostgresExporter, ToolShellcheck, ToolPreCommit, ToolDclint, ToolPsql, ToolPgIsready} {
+		t.Run(name, func(t *testing.T) {
+			path := Require(t, name)
+			cmd := Command(t, "", nil, path, "--version")
+			// pre-commit and dclint look at the working directory; "/" has nothing for them.
+			cmd.Dir = TempDir(t)
+			if out, err := cmd.CombinedOutput(); err != nil {
+				t.Errorf("%s --version as the test user: %v\n%s", path, err, out)
+			}
+		})
+	}
+}
+
 func TestTempDirIsWritableByTestUser(t *testing.T) {
 	_, _, user := TestUser(t)
 	dir := TempDir(t)

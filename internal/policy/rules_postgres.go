@@ -1,0 +1,305 @@
+package policy
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/azagen/azagen/internal/autoconfig"
+	"github.com/azagen/azagen/internal/diag"
+	"github.com/azagen/azagen/internal/model"
+	"github.com/azagen/azagen/internal/normalize"
+	"github.com/azagen/azagen/internal/render"
+)
+
+func init() {
+	register(Rule{ID: "pool-within-limits", Severity: diag.Error,
+		Summary: "PgBouncer's server connections fit the server's max_connections and the auth role's connection limit", check: poolWithinLimits})
+	register(Rule{ID: "standby-not-below-primary", Severity: diag.Error,
+		Summary: "a standby's max_connections, max_worker_processes, max_wal_senders, max_prepared_transactions and max_locks_per_transaction are at least the primary's", check: standbyNotBelowPrimary})
+	register(Rule{ID: "wal-level-senders", Severity: diag.Error,
+		Summary: "wal_level and max_wal_senders allow the replication the model declares", check: walLevelSenders})
+	register(Rule{ID: "setting-not-overridden", Severity: diag.Error,
+		Summary: "no config file sets a GUC the image's auto-config passes with -c, where it would be silently replaced", check: settingNotOverridden})
+	register(Rule{ID: "config-loaded", Severity: diag.Error,
+		Summary: "every config file mounted into a postgres container is loaded by its command", check: configLoaded})
+	register(Rule{ID: "hba-least-privilege", Severity: diag.Error,
+		Summary: "pg_hba rules use scram-sha-256 (or peer on the socket) and admit no address range wider than declared; never 0.0.0.0/0", check: hbaLeastPrivilege})
+	register(Rule{ID: "ports-agree", Severity: diag.Error,
+		Summary: "a published container port is the port the service listens on (postgres port, listen_port)", check: portsAgree})
+	register(Rule{ID: "exporter-least-privilege", Severity: diag.Error,
+		Summary: "exporters log in as a dedicated monitoring role, never as the superuser", check: exporterLeastPrivilege})
+}
+
+// effective returns a server's value of a GUC: its stack setting, else the
+// base, else PostgreSQL's default.
+func effective(c *model.Config, svc *model.Service, name string, pgDefault string) string {
+	if v, ok := svc.Postgres.Settings[name]; ok {
+		return render.GUCText(v)
+	}
+	if v, ok := c.PostgreSQL.Base[name]; ok {
+		return render.GUCText(v)
+	}
+	return pgDefault
+}
+
+// autoConfig computes what the image's entrypoint will pass for a postgres
+// service, from its limits and the default workload and storage.
+func autoConfig(svc *model.Service) (autoconfig.Output, error) {
+	ram, err := autoconfig.MemoryMB(svc.Resources.Memory)
+	if err != nil {
+		return autoconfig.Output{}, err
+	}
+	workload, storage := "mixed", "ssd"
+	if v, ok := svc.Environment["POSTGRES_WORKLOAD_TYPE"]; ok {
+		workload = envDefault(v, workload)
+	}
+	if v, ok := svc.Environment["POSTGRES_STORAGE_TYPE"]; ok {
+		storage = envDefault(v, storage)
+	}
+	return autoconfig.Compute(autoconfig.Input{RAMMB: ram, CPUs: autoconfig.CPUs(svc.Resources.CPUs), Workload: workload, Storage: storage})
+}
+
+func envDefault(v model.EnvValue, fallback string) string {
+	switch {
+	case v.Literal != nil:
+		return *v.Literal
+	case v.Default != nil:
+		return *v.Default
+	}
+	return fallback
+}
+
+func atoi(s string) int {
+	n, _ := strconv.Atoi(strings.TrimSpace(s))
+	return n
+}
+
+func poolWithinLimits(c *checker) {
+	c.eachService(func(st *model.Stack, svc *model.Service, path string) {
+		pb := svc.PgBouncer
+		if pb == nil {
+			return
+		}
+		server := st.Services[pb.Server]
+		if server == nil || server.Postgres == nil {
+			return // reference-exists reports it
+		}
+		if pb.DefaultPoolSize+pb.ReservePoolSize > pb.MaxDBConnections {
+			c.report(path+".pgbouncer.default_pool_size", "default_pool_size %d + reserve_pool_size %d exceeds max_db_connections %d", pb.DefaultPoolSize, pb.ReservePoolSize, pb.MaxDBConnections)
+		}
+		if r := c.cfg.Roles[pb.AuthUser]; r != nil && r.ConnectionLimit != nil && *r.ConnectionLimit < 2 {
+			c.report("roles."+label(r.Name)+".connection_limit", "the PgBouncer auth role needs at least 2 connections: one for auth_query, one for the healthcheck")
+		}
+		ac, err := autoConfig(server)
+		if err != nil {
+			c.report(normalize.ServicePath(st, server)+".resources.memory", "cannot compute max_connections: %v", err)
+			return
+		}
+		reserved := atoi(effective(c.cfg, server, "superuser_reserved_connections", "3"))
+		budget := ac.MaxConnections - reserved
+		var others []string
+		for _, r := range normalize.ServerRoles(c.cfg, st, server) {
+			if r.Name == pb.AuthUser || r.ConnectionLimit == nil {
+				continue
+			}
+			budget -= *r.ConnectionLimit
+			others = append(others, fmt.Sprintf("%s %d", r.Name, *r.ConnectionLimit))
+		}
+		pooled := pb.MaxDBConnections * len(pb.Databases)
+		if pooled > budget {
+			c.report(path+".pgbouncer.max_db_connections",
+				"PgBouncer may open %d server connections (max_db_connections %d × %d databases), but %s gets max_connections=%d from its %s memory limit, minus %d reserved for superusers and %s: %d left",
+				pooled, pb.MaxDBConnections, len(pb.Databases), pb.Server, ac.MaxConnections, server.Resources.Memory, reserved, joinOr(others, "no other clients"), budget)
+		}
+	})
+}
+
+func joinOr(items []string, none string) string {
+	if len(items) == 0 {
+		return none
+	}
+	return strings.Join(items, ", ")
+}
+
+// primaryOf returns the primary a replica streams from.
+func primaryOf(c *model.Config, replica *model.Service) (*model.Stack, *model.Service) {
+	for _, sk := range slices.Sorted(maps.Keys(c.Stacks)) {
+		st := c.Stacks[sk]
+		for _, name := range slices.Sorted(maps.Keys(st.Services)) {
+			svc := st.Services[name]
+			if svc.Postgres != nil && slices.Contains(normalize.Replicas(c, st, svc), replica) {
+				return st, svc
+			}
+		}
+	}
+	return nil, nil
+}
+
+func standbyNotBelowPrimary(c *checker) {
+	c.eachService(func(st *model.Stack, svc *model.Service, path string) {
+		if svc.Postgres == nil || svc.Postgres.Role != "replica" {
+			return
+		}
+		pst, primary := primaryOf(c.cfg, svc)
+		if primary == nil {
+			return // replica-reaches-primary reports it
+		}
+		sa, err1 := autoConfig(svc)
+		pa, err2 := autoConfig(primary)
+		if err1 == nil && err2 == nil {
+			if sa.MaxConnections < pa.MaxConnections {
+				c.report(path+".resources.memory", "the standby gets max_connections=%d from its %s memory limit, below the primary's %d (%s/%s, %s): PostgreSQL refuses to run a hot standby with a lower value",
+					sa.MaxConnections, svc.Resources.Memory, pa.MaxConnections, pst.Key, primary.Key, primary.Resources.Memory)
+			}
+			if sa.MaxWorkerProcesses < pa.MaxWorkerProcesses {
+				c.report(path+".resources.cpus", "the standby gets max_worker_processes=%d from its cpus limit, below the primary's %d", sa.MaxWorkerProcesses, pa.MaxWorkerProcesses)
+			}
+		}
+		for _, g := range []struct{ name, def string }{
+			{"max_wal_senders", "10"}, {"max_prepared_transactions", "0"}, {"max_locks_per_transaction", "64"},
+		} {
+			sv, pv := atoi(effective(c.cfg, svc, g.name, g.def)), atoi(effective(c.cfg, primary, g.name, g.def))
+			if sv < pv {
+				c.report(path+".postgres.settings", "the standby's %s is %d, below the primary's %d (%s/%s)", g.name, sv, pv, pst.Key, primary.Key)
+			}
+		}
+	})
+}
+
+func walLevelSenders(c *checker) {
+	c.eachService(func(st *model.Stack, svc *model.Service, path string) {
+		if svc.Postgres == nil {
+			return
+		}
+		level := effective(c.cfg, svc, "wal_level", "replica")
+		senders := atoi(effective(c.cfg, svc, "max_wal_senders", "10"))
+		slotsSetting := atoi(effective(c.cfg, svc, "max_replication_slots", "10"))
+		if level == "minimal" && senders > 0 {
+			c.report(path+".postgres.settings.max_wal_senders", "max_wal_senders is %d but wal_level is minimal: PostgreSQL refuses to start (WAL streaming requires wal_level replica or logical)", senders)
+		}
+		replicas := normalize.Replicas(c.cfg, st, svc)
+		if len(replicas) == 0 {
+			return
+		}
+		if level == "minimal" {
+			c.report(path+".postgres.settings.wal_level", "%d replica(s) stream from this server, which needs wal_level replica or logical, not minimal", len(replicas))
+		}
+		// Each standby holds one sender; pg_basebackup -X stream needs two
+		// more while a new standby is copied.
+		if need := len(replicas) + 2; senders < need {
+			c.report(path+".postgres.settings.max_wal_senders", "max_wal_senders is %d; %d replica(s) and a base backup need at least %d", senders, len(replicas), need)
+		}
+		if slots := normalize.ReplicaSlots(c.cfg, st, svc); slotsSetting < len(slots) {
+			c.report(path+".postgres.settings.max_replication_slots", "max_replication_slots is %d but %d slots are declared", slotsSetting, len(slots))
+		}
+	})
+}
+
+func settingNotOverridden(c *checker) {
+	check := func(path string, settings map[string]model.GUCValue) {
+		for _, name := range slices.Sorted(maps.Keys(settings)) {
+			if slices.Contains(autoconfig.Overridden, name) {
+				c.report(path+"."+label(name), "%s is computed by the image's auto-config and passed with -c, which overrides this value; set it through the container's limits or the auto-config variables instead", name)
+			}
+		}
+	}
+	check("postgresql.base", c.cfg.PostgreSQL.Base)
+	c.eachService(func(st *model.Stack, svc *model.Service, path string) {
+		if svc.Postgres != nil {
+			check(path+".postgres.settings", svc.Postgres.Settings)
+		}
+	})
+}
+
+func configLoaded(c *checker) {
+	c.eachService(func(st *model.Stack, svc *model.Service, path string) {
+		if svc.Postgres == nil {
+			return
+		}
+		cmd := strings.Join(svc.Command, " ")
+		for _, m := range svc.Mounts {
+			var flag string
+			switch m.Target {
+			case model.ContainerConfPath:
+				flag = "config_file=" + m.Target
+			case model.ContainerHBAPath:
+				flag = "hba_file=" + m.Target
+			default:
+				continue
+			}
+			if !strings.Contains(cmd, flag) {
+				c.report(path, "%s is mounted at %s but the command never loads it (-c %s)", m.File, m.Target, flag)
+			}
+		}
+	})
+}
+
+func hbaLeastPrivilege(c *checker) {
+	c.eachService(func(st *model.Stack, svc *model.Service, path string) {
+		if svc.Postgres == nil {
+			return
+		}
+		for i, r := range svc.Postgres.HBA {
+			p := fmt.Sprintf("%s.postgres.hba[%d]", path, i)
+			if r.Address == "0.0.0.0/0" || r.Address == "::/0" || strings.HasSuffix(r.Address, "/0") {
+				c.report(p+".address", "address %s admits every host; name the network (samenet) or a narrower CIDR", r.Address)
+			}
+			if r.Method != "scram-sha-256" && r.Method != "reject" {
+				c.report(p+".method", "method %s is not allowed: use scram-sha-256", r.Method)
+			}
+		}
+	})
+}
+
+func portsAgree(c *checker) {
+	c.eachService(func(st *model.Stack, svc *model.Service, path string) {
+		var listen int
+		switch {
+		case svc.Postgres != nil:
+			listen = svc.Postgres.Port
+		case svc.PgBouncer != nil:
+			listen = svc.PgBouncer.ListenPort
+		case svc.Exporter != nil:
+			listen = svc.Exporter.ListenPort
+		default:
+			return
+		}
+		for i, p := range svc.Ports {
+			if p.Container != listen {
+				c.report(fmt.Sprintf("%s.ports[%d].container", path, i), "container port %d is published, but %s listens on %d", p.Container, svc.Key, listen)
+			}
+		}
+	})
+}
+
+func exporterLeastPrivilege(c *checker) {
+	c.eachService(func(st *model.Stack, svc *model.Service, path string) {
+		if svc.Exporter == nil {
+			return
+		}
+		r := c.cfg.Roles[svc.Exporter.Role]
+		if r == nil {
+			return // reference-exists reports it
+		}
+		p := path + ".exporter.role"
+		switch svc.Kind {
+		case model.KindPostgresExporter:
+			if r.Superuser || r.Replication {
+				c.report(p, "the exporter logs in as %s, a superuser or replication role; use a dedicated monitoring role", r.Name)
+			} else if !r.Monitoring {
+				c.report(p, "the exporter's role %s is not a monitoring role (monitoring: true grants pg_monitor and nothing else)", r.Name)
+			}
+		case model.KindPgBouncerExporter:
+			target := st.Services[svc.Exporter.Target]
+			if target != nil && target.PgBouncer != nil && target.PgBouncer.StatsUser != r.Name {
+				c.report(p, "the PgBouncer exporter logs in as %s, but %s's stats_user is %s", r.Name, target.Key, target.PgBouncer.StatsUser)
+			}
+			if !r.PgBouncerOnly || r.Superuser {
+				c.report(p, "the PgBouncer exporter's role %s should exist only in PgBouncer (pgbouncer_only: true), not as a PostgreSQL login", r.Name)
+			}
+		}
+	})
+}
