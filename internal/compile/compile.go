@@ -10,6 +10,7 @@ import (
 	"slices"
 
 	"github.com/azagen/azagen/internal/composecheck"
+	"github.com/azagen/azagen/internal/composelint"
 	"github.com/azagen/azagen/internal/diag"
 	"github.com/azagen/azagen/internal/load"
 	"github.com/azagen/azagen/internal/model"
@@ -82,6 +83,9 @@ func validateCompose(ctx context.Context, cfg *model.Config, set output.Set, src
 		p := model.ComposePath(st.Key)
 		f := set[p]
 		dir := filepath.Dir(filepath.FromSlash(p))
+		// The KICS findings point into the generated file: they mean the
+		// renderer emitted something the rules forbid.
+		out = append(out, composelint.Check(filepath.ToSlash(filepath.Join("generated", p)), f.Data)...)
 		if err := composecheck.Validate(ctx, p, dir, st.Name, f.Data, render.SampleEnvironment(st)); err != nil {
 			path := "stacks." + sk
 			out = append(out, diag.Diagnostic{Rule: RuleCompose, Severity: diag.Error, Pos: src.Pos(path), Path: path,

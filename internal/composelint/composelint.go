@@ -1,0 +1,174 @@
+// Package composelint checks rendered compose files against the KICS
+// docker-compose queries, encoded as azagen rules with the KICS query names
+// as IDs. KICS itself cannot run here, and several of its queries stay
+// silent on files without a top-level version key (which dclint forbids),
+// so azagen checks the same properties itself, on the bytes it renders.
+package composelint
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/azagen/azagen/internal/diag"
+)
+
+// Rule is one encoded KICS query.
+type Rule struct {
+	ID      string
+	Summary string
+}
+
+// Rules lists the KICS queries azagen enforces on every service.
+var Rules = []Rule{
+	{"kics/cgroup_not_default", "cgroup_parent is not set"},
+	{"kics/container_traffic_not_bound_to_host_interface", "every published port names a host IP"},
+	{"kics/cpus_not_limited", "deploy.resources.limits.cpus is set"},
+	{"kics/default_seccomp_profile_disabled", "security_opt never disables seccomp"},
+	{"kics/docker_socket_mounted_in_container", "docker.sock is never mounted"},
+	{"kics/healthcheck_not_set", "every service has a healthcheck"},
+	{"kics/host_namespace_is_shared", "pid is not host"},
+	{"kics/memory_not_limited", "deploy.resources.limits.memory is set"},
+	{"kics/networks_not_set", "every service joins a named network"},
+	{"kics/no_new_privileges_not_set", "security_opt contains no-new-privileges:true"},
+	{"kics/pids_limit_not_set", "deploy.resources.limits.pids is set"},
+	{"kics/privileged_containers_enabled", "privileged is not true"},
+	{"kics/privileged_ports_mapped_in_container", "no port below 1024 is published"},
+	{"kics/security_opt_not_set", "security_opt is set"},
+	{"kics/shared_host_ipc_namespace", "ipc is not host"},
+	{"kics/shared_host_network_namespace", "network_mode is not host"},
+	{"kics/shared_host_user_namespace", "userns_mode is not host"},
+	{"kics/volume_has_sensitive_host_directory", "no host OS directory is mounted"},
+}
+
+// Check parses one compose file and reports every violated rule at the
+// line of the offending service.
+func Check(file string, data []byte) diag.List {
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil || len(root.Content) == 0 {
+		return diag.List{{Rule: "kics/parse", Severity: diag.Error, Pos: diag.Position{File: file}, Message: fmt.Sprintf("cannot parse: %v", err)}}
+	}
+	var out diag.List
+	services := get(root.Content[0], "services")
+	if services == nil {
+		return out
+	}
+	for i := 0; i+1 < len(services.Content); i += 2 {
+		name, svc := services.Content[i], services.Content[i+1]
+		report := func(rule, format string, args ...any) {
+			out = append(out, diag.Diagnostic{Rule: rule, Severity: diag.Error,
+				Pos:     diag.Position{File: file, Line: name.Line, Col: name.Column},
+				Message: fmt.Sprintf("service %s: ", name.Value) + fmt.Sprintf(format, args...)})
+		}
+		secOpts := scalars(get(svc, "security_opt"))
+		if get(svc, "security_opt") == nil {
+			report("kics/security_opt_not_set", "security_opt is not set")
+		}
+		if !slices.Contains(secOpts, "no-new-privileges:true") {
+			report("kics/no_new_privileges_not_set", "security_opt lacks no-new-privileges:true")
+		}
+		for _, o := range secOpts {
+			if strings.Contains(o, "seccomp:unconfined") || strings.Contains(o, "seccomp=unconfined") {
+				report("kics/default_seccomp_profile_disabled", "seccomp is disabled")
+			}
+		}
+		for key, rule := range map[string]string{"pid": "kics/host_namespace_is_shared", "ipc": "kics/shared_host_ipc_namespace",
+			"network_mode": "kics/shared_host_network_namespace", "userns_mode": "kics/shared_host_user_namespace"} {
+			if v := get(svc, key); v != nil && v.Value == "host" {
+				report(rule, "%s is host", key)
+			}
+		}
+		if v := get(svc, "privileged"); v != nil && v.Value == "true" {
+			report("kics/privileged_containers_enabled", "privileged is true")
+		}
+		if get(svc, "cgroup_parent") != nil {
+			report("kics/cgroup_not_default", "cgroup_parent is set")
+		}
+		if hc := get(svc, "healthcheck"); hc == nil || (get(hc, "disable") != nil && get(hc, "disable").Value == "true") {
+			report("kics/healthcheck_not_set", "no healthcheck")
+		}
+		if len(scalars(get(svc, "networks"))) == 0 && get(svc, "networks") == nil {
+			report("kics/networks_not_set", "joins no network")
+		}
+		limits := get(get(get(get(svc, "deploy"), "resources"), "limits"), "")
+		for key, rule := range map[string]string{"memory": "kics/memory_not_limited", "cpus": "kics/cpus_not_limited", "pids": "kics/pids_limit_not_set"} {
+			if get(limits, key) == nil {
+				report(rule, "deploy.resources.limits.%s is not set", key)
+			}
+		}
+		for _, p := range scalars(get(svc, "ports")) {
+			parts := strings.Split(p, ":")
+			if len(parts) != 3 || !strings.Contains(parts[0], ".") {
+				report("kics/container_traffic_not_bound_to_host_interface", "port %q is not bound to a host interface", p)
+			}
+			for _, n := range parts[1:] {
+				var port int
+				if _, err := fmt.Sscanf(n, "%d", &port); err == nil && port < 1024 {
+					report("kics/privileged_ports_mapped_in_container", "port %q maps a privileged port", p)
+					break
+				}
+			}
+		}
+		for _, v := range scalars(get(svc, "volumes")) {
+			src, _, _ := strings.Cut(v, ":")
+			if strings.Contains(src, "docker.sock") {
+				report("kics/docker_socket_mounted_in_container", "mounts %s", src)
+			}
+			if sensitive(src) {
+				report("kics/volume_has_sensitive_host_directory", "mounts the host directory %s", src)
+			}
+		}
+	}
+	return out
+}
+
+var osDirs = []string{"/bin", "/boot", "/dev", "/etc", "/lib", "/lib64", "/proc", "/root", "/sbin", "/sys", "/usr", "/var"}
+
+func sensitive(src string) bool {
+	if !strings.HasPrefix(src, "/") {
+		return false
+	}
+	for _, d := range osDirs {
+		if src == d || strings.HasPrefix(src, d+"/") {
+			return true
+		}
+	}
+	return src == "/"
+}
+
+// get returns the value of key in a mapping node; "" returns the node.
+func get(n *yaml.Node, key string) *yaml.Node {
+	if n == nil || key == "" {
+		return n
+	}
+	if n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i+1]
+		}
+	}
+	return nil
+}
+
+// scalars lists the scalar items of a sequence, or the keys of a mapping.
+func scalars(n *yaml.Node) []string {
+	if n == nil {
+		return nil
+	}
+	var out []string
+	switch n.Kind {
+	case yaml.SequenceNode:
+		for _, c := range n.Content {
+			out = append(out, c.Value)
+		}
+	case yaml.MappingNode:
+		for i := 0; i < len(n.Content); i += 2 {
+			out = append(out, n.Content[i].Value)
+		}
+	}
+	return out
+}

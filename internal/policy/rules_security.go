@@ -1,0 +1,78 @@
+package policy
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/azagen/azagen/internal/diag"
+	"github.com/azagen/azagen/internal/model"
+)
+
+func init() {
+	register(Rule{ID: "least-capabilities", Severity: diag.Error,
+		Summary: "a service drops ALL capabilities unless security.reason says why it needs them (KICS container_capabilities_unrestricted)", check: leastCapabilities})
+	register(Rule{ID: "read-only-rootfs", Severity: diag.Error,
+		Summary: "a service runs with a read-only root filesystem unless security.reason says why it cannot", check: readOnlyRootfs})
+	register(Rule{ID: "resource-limits", Severity: diag.Error,
+		Summary: "every service has memory, cpus and pids limits (KICS memory_not_limited, cpus_not_limited, pids_limit_not_set)", check: resourceLimits})
+	register(Rule{ID: "reservation-within-limit", Severity: diag.Error,
+		Summary: "a memory reservation does not exceed the memory limit", check: reservationWithinLimit})
+}
+
+func leastCapabilities(c *checker) {
+	c.eachService(func(st *model.Stack, svc *model.Service, path string) {
+		if !slices.Contains(svc.Security.CapDrop, "ALL") && svc.Security.Reason == "" {
+			c.report(path+".security.cap_drop", "%s keeps the default capabilities: add cap_drop: [\"ALL\"] or a security.reason", svc.Key)
+		}
+	})
+}
+
+func readOnlyRootfs(c *checker) {
+	c.eachService(func(st *model.Stack, svc *model.Service, path string) {
+		if !svc.Security.ReadOnly && svc.Security.Reason == "" {
+			c.report(path+".security.read_only", "%s has a writable root filesystem: set read_only: true (with tmpfs for the paths it writes) or a security.reason", svc.Key)
+		}
+	})
+}
+
+func resourceLimits(c *checker) {
+	c.eachService(func(st *model.Stack, svc *model.Service, path string) {
+		r := svc.Resources
+		if r.Memory == "" || r.CPUs <= 0 || r.Pids <= 0 {
+			c.report(path+".resources", "%s needs memory, cpus and pids limits", svc.Key)
+		}
+	})
+}
+
+func reservationWithinLimit(c *checker) {
+	c.eachService(func(st *model.Stack, svc *model.Service, path string) {
+		r := svc.Resources
+		if r.MemoryReservation == "" {
+			return
+		}
+		limit, err1 := bytesOf(r.Memory)
+		res, err2 := bytesOf(r.MemoryReservation)
+		if err1 == nil && err2 == nil && res > limit {
+			c.report(path+".resources.memory_reservation", "memory_reservation %s exceeds the memory limit %s", r.MemoryReservation, r.Memory)
+		}
+	})
+}
+
+func bytesOf(size string) (int64, error) {
+	var n int64
+	var unit string
+	if _, err := fmt.Sscanf(size, "%d%s", &n, &unit); err != nil {
+		return 0, err
+	}
+	switch unit {
+	case "k", "kb":
+		return n << 10, nil
+	case "m", "mb":
+		return n << 20, nil
+	case "g", "gb":
+		return n << 30, nil
+	case "b":
+		return n, nil
+	}
+	return 0, fmt.Errorf("unknown unit %q", unit)
+}
