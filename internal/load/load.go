@@ -70,6 +70,7 @@ func Files(paths []string) (*Source, diag.List, error) {
 // Sources is Files with the contents already in memory.
 func Sources(paths []string, contents [][]byte) (*Source, diag.List) {
 	inst := build.NewContext().NewInstance("", nil)
+	known := map[string]bool{}
 	for _, f := range schema.Files() {
 		file, err := parser.ParseFile(schemaPrefix+f.Name, f.Source, parser.ParseComments)
 		if err != nil {
@@ -77,6 +78,9 @@ func Sources(paths []string, contents [][]byte) (*Source, diag.List) {
 		}
 		if err := inst.AddSyntax(file); err != nil {
 			panic(fmt.Sprintf("embedded schema %s: %v", f.Name, err))
+		}
+		for _, name := range topLevelFields(file) {
+			known[name.name] = true
 		}
 	}
 	var diags diag.List
@@ -94,6 +98,7 @@ func Sources(paths []string, contents [][]byte) (*Source, diag.List) {
 			diags = append(diags, d...)
 			continue
 		}
+		diags = append(diags, checkTopLevel(file, known)...)
 		if err := inst.AddSyntax(file); err != nil {
 			diags = append(diags, fromCUE(RuleSyntax, err, cue.Value{})...)
 		}
@@ -153,6 +158,50 @@ func checkImports(f *ast.File) (diag.List, bool) {
 		}
 	}
 	return out, len(out) == 0
+}
+
+type label struct {
+	name string
+	pos  token.Pos
+}
+
+// topLevelFields lists the regular fields a file declares at its top level;
+// hidden fields (_x), definitions (#X) and let clauses are not listed.
+func topLevelFields(f *ast.File) []label {
+	var out []label
+	for _, d := range f.Decls {
+		field, ok := d.(*ast.Field)
+		if !ok {
+			continue
+		}
+		name, _, err := ast.LabelName(field.Label)
+		if err != nil || strings.HasPrefix(name, "_") || strings.HasPrefix(name, "#") {
+			continue
+		}
+		out = append(out, label{name, field.Label.Pos()})
+	}
+	return out
+}
+
+// checkTopLevel rejects top-level fields the schema does not declare. The
+// package's top level is not a closed definition, so CUE itself would accept
+// a misspelled "stack:" silently.
+func checkTopLevel(f *ast.File, known map[string]bool) diag.List {
+	var out diag.List
+	for _, l := range topLevelFields(f) {
+		if !known[l.name] {
+			names := make([]string, 0, len(known))
+			for k := range known {
+				names = append(names, k)
+			}
+			slices.Sort(names)
+			out = append(out, diag.Diagnostic{
+				Rule: RuleSchema, Severity: diag.Error, Pos: position(l.pos), Path: l.name,
+				Message: fmt.Sprintf("field not allowed: the top level may only set %s (hidden fields such as _x are free)", strings.Join(names, ", ")),
+			})
+		}
+	}
+	return out
 }
 
 var emptyDisjunction = regexp.MustCompile(`^\d+ errors in empty disjunction:?$`)

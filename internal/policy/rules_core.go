@@ -16,6 +16,8 @@ import (
 )
 
 func init() {
+	register(Rule{ID: "stacks-present", Severity: diag.Error,
+		Summary: "the source declares at least one stack, and every stack has services", check: stacksPresent})
 	register(Rule{ID: "publish-loopback", Severity: diag.Error,
 		Summary: "a port is published on 127.0.0.1 unless expose_reason explains a wider host_ip", check: publishLoopback})
 	register(Rule{ID: "listen-admits-peers", Severity: diag.Error,
@@ -38,6 +40,18 @@ func init() {
 		Summary: "one variable has one default and one meaning within a stack", check: envVariableConsistent})
 	register(Rule{ID: "env-message-safe", Severity: diag.Error,
 		Summary: "defaults and required messages contain no '}' or '$', which compose interpolation cannot hold", check: envMessageSafe})
+}
+
+func stacksPresent(c *checker) {
+	if len(c.cfg.Stacks) == 0 {
+		c.diags = append(c.diags, diag.Diagnostic{Rule: c.rule.ID, Severity: c.rule.Severity,
+			Message: "the source declares no stacks: nothing would be rendered"})
+	}
+	c.eachStack(func(st *model.Stack, path string) {
+		if len(st.Services) == 0 {
+			c.report(path, "stack %s has no services", st.Key)
+		}
+	})
 }
 
 func publishLoopback(c *checker) {
