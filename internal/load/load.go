@@ -324,7 +324,12 @@ func (s *Source) Pos(path string) diag.Position {
 	for _, sl := range cue.ParsePath(path).Selectors() {
 		sel = append(sel, sl.String())
 	}
-	return position(ancestorPos(s.Value, sel))
+	if p := ancestorPos(s.Value, sel); p.IsValid() {
+		return position(p)
+	}
+	// Nothing on the path was written by the user (an empty file, say):
+	// point at the start of stacks.cue rather than nowhere.
+	return diag.Position{File: s.Files[0], Line: 1, Col: 1}
 }
 
 func position(p token.Pos) diag.Position {

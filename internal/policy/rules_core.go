@@ -44,8 +44,7 @@ func init() {
 
 func stacksPresent(c *checker) {
 	if len(c.cfg.Stacks) == 0 {
-		c.diags = append(c.diags, diag.Diagnostic{Rule: c.rule.ID, Severity: c.rule.Severity,
-			Message: "the source declares no stacks: nothing would be rendered"})
+		c.report("stacks", "the source declares no stacks: nothing would be rendered")
 	}
 	c.eachStack(func(st *model.Stack, path string) {
 		if len(st.Services) == 0 {
