@@ -3,6 +3,7 @@ package render
 import (
 	"bytes"
 	"strconv"
+	"strings"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -20,15 +21,25 @@ func (m mapping) set(key string, v *yaml.Node) mapping {
 
 func (m mapping) empty() bool { return len(m.n.Content) == 0 }
 
-// str encodes a string scalar. Going through Encode makes yaml.v3 quote
-// values that YAML 1.1 readers would take for booleans or numbers ("no",
-// "on", "5432").
+// str builds a string scalar. yaml.v3 quotes a !!str value that would
+// resolve to another type under YAML 1.2 ("5432", "true"); the words that are
+// booleans or null only under YAML 1.1 ("no", "on", "y") it leaves bare, and
+// PyYAML, yamllint or old docker-compose would read them as booleans, so
+// those are quoted here.
 func str(s string) *yaml.Node {
-	var n yaml.Node
-	if err := n.Encode(s); err != nil {
-		panic(err) // encoding a string cannot fail
+	n := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s}
+	if yaml11Special(s) {
+		n.Style = yaml.DoubleQuotedStyle
 	}
-	return &n
+	return n
+}
+
+func yaml11Special(s string) bool {
+	switch strings.ToLower(s) {
+	case "", "y", "n", "yes", "no", "on", "off", "true", "false", "null", "~":
+		return true
+	}
+	return false
 }
 
 // singleQuoted forces single quotes, the style dclint expects for ports.
