@@ -3,7 +3,9 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -27,12 +29,13 @@ exits 1 when anything differs. Run azagen render to fix the drift.`,
 			if err != nil {
 				return err
 			}
+			a.jsonOwnedByCommand = true
 			res, err := a.compile(cmd.Context())
 			if err != nil {
 				return err
 			}
 			out := a.out()
-			display, _ := filepath.Rel(".", out)
+			display := displayPath(out)
 			drift, err := output.Check(out, display, res.Output)
 			if err != nil {
 				return &exitErr{code: exitError, err: fmt.Errorf("check: %w", err)}
@@ -92,4 +95,22 @@ func printDrift(a *app, format diag.Format, display string, d output.Drift, diag
 		}
 	}
 	return nil
+}
+
+// displayPath shows a directory relative to the working directory when it
+// is below it, and as given otherwise.
+func displayPath(dir string) string {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return dir
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return dir
+	}
+	rel, err := filepath.Rel(wd, abs)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, "../") {
+		return abs
+	}
+	return rel
 }

@@ -49,6 +49,9 @@ type app struct {
 	overlays       []string
 	outDir         string
 	format         string
+	// jsonOwnedByCommand is set by commands that print diagnostics inside
+	// their own JSON document.
+	jsonOwnedByCommand bool
 }
 
 // inputs lists stacks.cue followed by the overlays, in unification order.
@@ -88,11 +91,11 @@ func (a *app) compile(ctx context.Context) (*compile.Result, error) {
 		}
 		return nil, &exitErr{code: exitError, err: err}
 	}
-	if format != diag.JSON || res.Diags.HasErrors() {
-		if len(res.Diags) > 0 || format == diag.JSON {
-			if err := res.Diags.Print(a.stderrFor(format), format); err != nil {
-				return nil, &exitErr{code: exitError, err: err}
-			}
+	// JSON output of a valid input is printed by the command itself (check
+	// combines it with the drift); text and GitHub findings print here.
+	if (format != diag.JSON && len(res.Diags) > 0) || (format == diag.JSON && (res.Diags.HasErrors() || !a.jsonOwnedByCommand)) {
+		if err := res.Diags.Print(a.stderrFor(format), format); err != nil {
+			return nil, &exitErr{code: exitError, err: err}
 		}
 	}
 	if res.Diags.HasErrors() {
@@ -113,13 +116,10 @@ func (a *app) compile(ctx context.Context) (*compile.Result, error) {
 // Machine-readable diagnostics go to stdout where tools read them; human
 // ones go to stderr so they never mix with a diff on stdout.
 func (a *app) stderrFor(f diag.Format) io.Writer {
-	if f == diag.JSON {
-		return a.stdout
+	if f == diag.Text {
+		return a.stderr
 	}
-	if f == diag.GitHub {
-		return a.stdout
-	}
-	return a.stderr
+	return a.stdout
 }
 
 func newRootCmd(a *app) *cobra.Command {

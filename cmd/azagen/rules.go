@@ -17,10 +17,10 @@ func newRulesCmd(a *app) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			for _, r := range policy.Rules() {
-				fmt.Fprintf(a.stdout, "%-28s %-8s %s\n", r.ID, r.Severity, r.Summary)
+				fmt.Fprintf(a.stdout, "%-52s %-8s %s\n", r.ID, r.Severity, r.Summary)
 			}
 			for _, r := range composelint.Rules {
-				fmt.Fprintf(a.stdout, "%-28s %-8s %s (checked on the rendered compose files)\n", r.ID, diag.Error, r.Summary)
+				fmt.Fprintf(a.stdout, "%-52s %-8s %s (checked on the rendered compose files)\n", r.ID, diag.Error, r.Summary)
 			}
 			return nil
 		},

@@ -8,6 +8,7 @@ import (
 	"os"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"cuelang.org/go/cue"
@@ -279,16 +280,51 @@ func fromCUE(rule string, err error, root cue.Value) diag.List {
 	return out
 }
 
-// cuePath renders a CUE error path the way users write it in stacks.cue.
+// cuePath renders a CUE error path the way policy paths are written:
+// fields joined by dots, list indexes in brackets (ports[0].host).
 func cuePath(sel []string) string {
-	return strings.Join(sel, ".")
+	var b strings.Builder
+	for i, s := range sel {
+		if _, err := strconv.Atoi(s); err == nil {
+			b.WriteString("[" + s + "]")
+			continue
+		}
+		if i > 0 {
+			b.WriteString(".")
+		}
+		b.WriteString(s)
+	}
+	return b.String()
+}
+
+// selector turns one element of an error path into a CUE selector: list
+// indexes come back from CUE as bare numbers, which ParsePath would reject
+// as a field name.
+func selector(s string) cue.Selector {
+	if i, err := strconv.Atoi(s); err == nil {
+		return cue.Index(i)
+	}
+	if sels := cue.ParsePath(s).Selectors(); len(sels) == 1 {
+		return sels[0]
+	}
+	return cue.Str(s)
 }
 
 // ancestorPos finds the nearest value on the path (or above it) that was
 // written in a user file, for errors CUE reports only against the schema.
 func ancestorPos(root cue.Value, sel []string) token.Pos {
-	for n := len(sel); n >= 0; n-- {
-		v := root.LookupPath(cue.ParsePath(strings.Join(sel[:n], ".")))
+	selectors := make([]cue.Selector, 0, len(sel))
+	for _, s := range sel {
+		selectors = append(selectors, selector(s))
+	}
+	return ancestorPosPath(root, cue.MakePath(selectors...))
+}
+
+// ancestorPosPath is ancestorPos for a parsed path.
+func ancestorPosPath(root cue.Value, path cue.Path) token.Pos {
+	sels := path.Selectors()
+	for n := len(sels); n >= 0; n-- {
+		v := root.LookupPath(cue.MakePath(sels[:n]...))
 		if !v.Exists() {
 			continue
 		}
@@ -320,11 +356,7 @@ func (s *Source) Pos(path string) diag.Position {
 	if s == nil {
 		return diag.Position{}
 	}
-	var sel []string
-	for _, sl := range cue.ParsePath(path).Selectors() {
-		sel = append(sel, sl.String())
-	}
-	if p := ancestorPos(s.Value, sel); p.IsValid() {
+	if p := ancestorPosPath(s.Value, cue.ParsePath(path)); p.IsValid() {
 		return position(p)
 	}
 	// Nothing on the path was written by the user (an empty file, say):

@@ -154,11 +154,17 @@ func Clients(c *model.Config, st *model.Stack, svc *model.Service) []Client {
 }
 
 // ServerRoles lists the non-superuser PostgreSQL roles that clients use to
-// log in to the postgres service svc.
+// log in to the postgres service svc, including the clients of its replicas:
+// a standby is a read-only copy, so the primary creates their roles too.
 func ServerRoles(c *model.Config, st *model.Stack, svc *model.Service) []*model.Role {
 	names := map[string]bool{}
 	for _, cl := range Clients(c, st, svc) {
 		names[cl.Role] = true
+	}
+	for _, r := range Replicas(c, st, svc) {
+		for _, cl := range Clients(c, stackOf(c, r), r) {
+			names[cl.Role] = true
+		}
 	}
 	var out []*model.Role
 	for _, n := range slices.Sorted(maps.Keys(names)) {
@@ -193,6 +199,16 @@ func Replicas(c *model.Config, st *model.Stack, svc *model.Service) []*model.Ser
 		}
 	}
 	return out
+}
+
+// stackOf returns the stack a service belongs to.
+func stackOf(c *model.Config, svc *model.Service) *model.Stack {
+	for _, st := range c.Stacks {
+		if st.Services[svc.Key] == svc {
+			return st
+		}
+	}
+	return nil
 }
 
 // ReplicaSlots lists the replication slots the primary svc must create.

@@ -532,13 +532,6 @@ stacks: standby: services: metrics: {
 	}
 	primary := envSummary(cfg.Stacks["main"].Services["db"].Env)
 	if _, ok := primary["STANDBY_WATCH_PW"]; !ok {
-		// KNOWN BUG (internal/normalize/connections.go, Clients): the
-		// clients of a postgres service are its own stack's PgBouncer and
-		// exporters plus its replicas' replication user, but not the
-		// clients of those replicas. A role used only by a standby's
-		// exporter is therefore created nowhere and the exporter cannot
-		// log in. Clients should add, for each replica, the clients of
-		// that replica (its exporters). When fixed, this test passes.
-		t.Skipf("known bug: the primary is not given STANDBY_WATCH_PW, so role standby_watcher of the standby's exporter is never created; primary env: %v", primary)
+		t.Fatalf("the primary is not given STANDBY_WATCH_PW, so role standby_watcher of the standby's exporter would never be created; primary env: %v", primary)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/pmezard/go-difflib/difflib"
 )
@@ -54,7 +55,7 @@ func Check(root, displayRoot string, set Set) (Drift, error) {
 		switch {
 		case !bytes.Equal(cur, f.Data):
 			text, err := difflib.GetUnifiedDiffString(difflib.UnifiedDiff{
-				A: difflib.SplitLines(string(cur)), B: difflib.SplitLines(string(f.Data)),
+				A: splitLines(cur), B: splitLines(f.Data),
 				FromFile: "a/" + name, ToFile: "b/" + name, Context: 3,
 			})
 			if err != nil {
@@ -78,4 +79,15 @@ func Check(root, displayRoot string, set Set) (Drift, error) {
 		}
 	}
 	return d, nil
+}
+
+// splitLines keeps each line's newline, like difflib.SplitLines, but without
+// the phantom empty last line that makes hunks at the end of a file count one
+// line too many (and git apply reject the diff).
+func splitLines(b []byte) []string {
+	lines := strings.SplitAfter(string(b), "\n")
+	if lines[len(lines)-1] == "" {
+		lines = lines[:len(lines)-1]
+	}
+	return lines
 }

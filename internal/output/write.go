@@ -35,25 +35,13 @@ func Write(root string, set Set) (WriteResult, error) {
 	if err != nil {
 		return res, err
 	}
+	// Files first, then removals, then the manifest: until the manifest is
+	// replaced, the old one still claims every file a crash may leave behind.
 	paths := slices.DeleteFunc(set.Paths(), func(p string) bool { return p == ManifestName })
-	if _, ok := set[ManifestName]; ok {
-		paths = append(paths, ManifestName)
-	}
 	for _, p := range paths {
-		f := set[p]
-		target, err := safeTarget(realRoot, p)
-		if err != nil {
+		if err := writeIfChanged(realRoot, p, set[p], &res); err != nil {
 			return res, err
 		}
-		if same, err := unchanged(target, f); err != nil {
-			return res, err
-		} else if same {
-			continue
-		}
-		if err := writeAtomic(target, f); err != nil {
-			return res, err
-		}
-		res.Written = append(res.Written, p)
 	}
 	for _, e := range old.Files {
 		if _, keep := set[e.Path]; keep {
@@ -63,13 +51,38 @@ func Write(root string, set Set) (WriteResult, error) {
 		if err != nil {
 			return res, err
 		}
-		if err := os.Remove(target); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		err = os.Remove(target)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
 			return res, err
 		}
 		res.Removed = append(res.Removed, e.Path)
 		removeEmptyParents(realRoot, filepath.Dir(target))
 	}
+	if m, ok := set[ManifestName]; ok {
+		if err := writeIfChanged(realRoot, ManifestName, m, &res); err != nil {
+			return res, err
+		}
+	}
 	return res, nil
+}
+
+func writeIfChanged(realRoot, p string, f File, res *WriteResult) error {
+	target, err := safeTarget(realRoot, p)
+	if err != nil {
+		return err
+	}
+	same, err := unchanged(target, f)
+	if err != nil || same {
+		return err
+	}
+	if err := writeAtomic(target, f); err != nil {
+		return err
+	}
+	res.Written = append(res.Written, p)
+	return nil
 }
 
 // safeTarget maps an output path to a path under root, refusing anything

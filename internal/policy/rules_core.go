@@ -99,7 +99,7 @@ func listenAdmitsPeers(c *checker) {
 			}
 			if len(peers) > 0 && loopbackOnly(svc.Postgres.ListenAddresses) {
 				c.report(path+".postgres.listen_addresses",
-					"listen_addresses %q admits only loopback inside the container, but %s connect over the compose network; use '*' and keep the host side on 127.0.0.1 with ports[].host_ip",
+					"listen_addresses %q admits only loopback inside the container, but these reach it over the compose network: %s; use '*' and keep the host side on 127.0.0.1 with ports[].host_ip",
 					svc.Postgres.ListenAddresses, strings.Join(slices.Compact(peers), ", "))
 			}
 		case svc.PgBouncer != nil:
@@ -108,7 +108,7 @@ func listenAdmitsPeers(c *checker) {
 			}
 			if len(peers) > 0 && loopbackOnly(svc.PgBouncer.ListenAddr) {
 				c.report(path+".pgbouncer.listen_addr",
-					"listen_addr %q admits only loopback inside the container, but %s connect over the compose network",
+					"listen_addr %q admits only loopback inside the container, but these reach it over the compose network: %s",
 					svc.PgBouncer.ListenAddr, strings.Join(peers, ", "))
 			}
 		}

@@ -21,7 +21,7 @@ import (
 func Compose(st *model.Stack) (output.File, error) {
 	root := newMapping().set("name", str(st.Name))
 	services := newMapping()
-	for _, name := range slices.Sorted(maps.Keys(st.Services)) {
+	for _, name := range sortedNames(st.Services) {
 		services.set(name, service(st, st.Services[name]))
 	}
 	root.set("services", services.n)
@@ -61,7 +61,7 @@ func service(st *model.Stack, svc *model.Service) *yaml.Node {
 	m := newMapping().set("image", str(ImageRef(svc.Image)))
 	if len(svc.DependsOn) > 0 {
 		deps := newMapping()
-		for _, k := range slices.Sorted(maps.Keys(svc.DependsOn)) {
+		for _, k := range sortedNames(svc.DependsOn) {
 			deps.set(k, newMapping().set("condition", str(svc.DependsOn[k])).n)
 		}
 		m.set("depends_on", deps.n)

@@ -29,19 +29,6 @@ type dclintReport []struct {
 	WarningCount int `json:"warningCount"`
 }
 
-// knownDclint lists findings of dclint on the current renderer that are
-// bugs in the renderer, not in this test, keyed by "path rule message". Each
-// is logged instead of failing the test, and the test fails once dclint
-// stops reporting it, so the entry is removed together with the fix.
-var knownDclint = map[string]bool{
-	// internal/render/compose.go orders services with Go's byte order, where
-	// '-' (0x2d) sorts before '_' (0x5f); dclint's services-alphabetical-order
-	// compares with JavaScript's localeCompare (ICU root collation), where '_'
-	// sorts first. golang.org/x/text/collate with language.Und orders them the
-	// way dclint does.
-	`stacks/replica/compose.yaml services-alphabetical-order Service "postgres_exporter" should be before "postgres-replica".`: true,
-}
-
 // TestDclint lints every rendered compose file with the real dclint 3.1,
 // default rules, and wants neither an error nor a warning. Each file is
 // linted alone in a directory beside its .env.example, as an operator would
@@ -85,25 +72,11 @@ func TestDclint(t *testing.T) {
 			}
 			r := report[0]
 			var found strings.Builder
-			unexpected := 0
-			seenKnown := map[string]bool{}
 			for _, m := range r.Messages {
-				line := fmt.Sprintf("%s:%d:%d: %s: %s [%s]", p, m.Line, m.Column, m.Type, m.Message, m.Rule)
-				if k := p + " " + m.Rule + " " + m.Message; knownDclint[k] {
-					seenKnown[k] = true
-					t.Logf("known dclint finding (see knownDclint): %s", line)
-					continue
-				}
-				unexpected++
-				fmt.Fprintf(&found, "\n  %s", line)
+				fmt.Fprintf(&found, "\n  %s:%d:%d: %s: %s [%s]", p, m.Line, m.Column, m.Type, m.Message, m.Rule)
 			}
-			if unexpected > 0 || r.ErrorCount+r.WarningCount != len(seenKnown) {
+			if len(r.Messages) > 0 || r.ErrorCount+r.WarningCount > 0 {
 				t.Errorf("dclint found %d error(s) and %d warning(s) in %s:%s", r.ErrorCount, r.WarningCount, p, found.String())
-			}
-			for k := range knownDclint {
-				if strings.HasPrefix(k, p+" ") && !seenKnown[k] {
-					t.Errorf("dclint no longer reports %q: remove it from knownDclint", k)
-				}
 			}
 			if runErr != nil && r.ErrorCount == 0 {
 				t.Errorf("dclint exited with %v but reported no error; stderr:\n%s", runErr, stderr.String())

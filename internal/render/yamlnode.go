@@ -2,6 +2,7 @@ package render
 
 import (
 	"bytes"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -80,4 +81,47 @@ func encodeYAML(header string, root *yaml.Node) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// collationKey orders names the way dclint's alphabetical-order rules
+// compare them (JavaScript's localeCompare, i.e. the Unicode root
+// collation): punctuation first with '_' before '-' before '.', then digits,
+// then letters case-insensitively. Plain byte order puts '-' before '_' and
+// makes dclint warn.
+func collationKey(s string) []int {
+	key := make([]int, 0, len(s))
+	for _, r := range s {
+		switch {
+		case r == '_':
+			key = append(key, 1)
+		case r == '-':
+			key = append(key, 2)
+		case r == '.':
+			key = append(key, 3)
+		case r >= '0' && r <= '9':
+			key = append(key, 10+int(r-'0'))
+		case r >= 'a' && r <= 'z':
+			key = append(key, 100+int(r-'a'))
+		case r >= 'A' && r <= 'Z':
+			key = append(key, 100+int(r-'A'))
+		default:
+			key = append(key, 1000+int(r))
+		}
+	}
+	return key
+}
+
+// sortedNames returns map keys in dclint's order, byte order breaking ties.
+func sortedNames[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b string) int {
+		if c := slices.Compare(collationKey(a), collationKey(b)); c != 0 {
+			return c
+		}
+		return strings.Compare(a, b)
+	})
+	return keys
 }
