@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
@@ -52,6 +53,7 @@ type app struct {
 	// jsonOwnedByCommand is set by commands that print diagnostics inside
 	// their own JSON document.
 	jsonOwnedByCommand bool
+	noCache            bool
 }
 
 // inputs lists stacks.cue followed by the overlays, in unification order.
@@ -66,6 +68,19 @@ func (a *app) out() string {
 		return a.outDir
 	}
 	return filepath.Join(a.root(), "generated")
+}
+
+// cacheDir is where compose validation results are remembered, or "" when
+// the cache is off (--no-cache or AZAGEN_CACHE=off).
+func (a *app) cacheDir() string {
+	if a.noCache || os.Getenv("AZAGEN_CACHE") == "off" {
+		return ""
+	}
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(dir, "azagen", "compose-valid")
 }
 
 func (a *app) diagFormat() (diag.Format, error) {
@@ -83,7 +98,7 @@ func (a *app) compile(ctx context.Context) (*compile.Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, err := compile.Compile(ctx, a.inputs())
+	res, err := compile.CompileWith(ctx, compile.Options{Files: a.inputs(), CacheDir: a.cacheDir()})
 	if err != nil {
 		var re *load.ReadError
 		if errors.As(err, &re) {
@@ -143,6 +158,7 @@ and the CI diff gate.
 	pf.StringArrayVar(&a.overlays, "overlay", nil, "extra .cue file unified on top of --file (repeatable, applied in order)")
 	pf.StringVar(&a.outDir, "out", "", "output directory (default: generated/ beside --file)")
 	pf.StringVar(&a.format, "format", "text", "diagnostics format: text, json or github")
+	pf.BoolVar(&a.noCache, "no-cache", false, "do not remember compose files that passed validation (also AZAGEN_CACHE=off)")
 	cmd.AddCommand(newRenderCmd(a), newCheckCmd(a), newVetCmd(a), newVersionCmd(a), newRulesCmd(a))
 	return cmd
 }

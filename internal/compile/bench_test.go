@@ -87,7 +87,7 @@ func BenchmarkValidate(b *testing.B) {
 		b.Fatal(err)
 	}
 	for b.Loop() {
-		if d := validateCompose(context.Background(), cfg, set, src); d.HasErrors() {
+		if d := validateCompose(context.Background(), nil, cfg, set, src); d.HasErrors() {
 			b.Fatal(d)
 		}
 	}

@@ -32,11 +32,25 @@ type Result struct {
 	Diags  diag.List
 }
 
+// Options tune a compilation.
+type Options struct {
+	// Files are stacks.cue followed by the overlays.
+	Files []string
+	// CacheDir, when set, remembers compose files that passed compose-go
+	// (see composecheck.Cache for why that is safe).
+	CacheDir string
+}
+
 // Compile loads the files (stacks.cue, then overlays) and renders them. The
 // error is for I/O and internal failures; problems with the input are in
 // Result.Diags.
 func Compile(ctx context.Context, files []string) (*Result, error) {
-	src, diags, err := load.Files(files)
+	return CompileWith(ctx, Options{Files: files})
+}
+
+// CompileWith is Compile with options.
+func CompileWith(ctx context.Context, opts Options) (*Result, error) {
+	src, diags, err := load.Files(opts.Files)
 	if err != nil {
 		return nil, err
 	}
@@ -63,7 +77,7 @@ func Compile(ctx context.Context, files []string) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("internal error: %w", err)
 	}
-	res.Diags = append(res.Diags, validateCompose(ctx, cfg, set, src)...)
+	res.Diags = append(res.Diags, validateCompose(ctx, composecheck.NewCache(opts.CacheDir), cfg, set, src)...)
 	if res.Diags.HasErrors() {
 		return res, nil
 	}
@@ -76,7 +90,7 @@ func Compile(ctx context.Context, files []string) (*Result, error) {
 // validateCompose checks every rendered compose file with compose-go. A
 // failure here is azagen's bug or a value CUE could not judge; it points at
 // the stack in the source.
-func validateCompose(ctx context.Context, cfg *model.Config, set output.Set, src *load.Source) diag.List {
+func validateCompose(ctx context.Context, cache *composecheck.Cache, cfg *model.Config, set output.Set, src *load.Source) diag.List {
 	var out diag.List
 	for _, sk := range slices.Sorted(maps.Keys(cfg.Stacks)) {
 		st := cfg.Stacks[sk]
@@ -86,7 +100,7 @@ func validateCompose(ctx context.Context, cfg *model.Config, set output.Set, src
 		// The KICS findings point into the generated file: they mean the
 		// renderer emitted something the rules forbid.
 		out = append(out, composelint.Check(filepath.ToSlash(filepath.Join("generated", p)), f.Data)...)
-		if err := composecheck.Validate(ctx, p, dir, st.Name, f.Data, render.SampleEnvironment(st)); err != nil {
+		if err := cache.Validate(ctx, p, dir, st.Name, f.Data, render.SampleEnvironment(st)); err != nil {
 			path := "stacks." + sk
 			out = append(out, diag.Diagnostic{Rule: RuleCompose, Severity: diag.Error, Pos: src.Pos(path), Path: path,
 				Message: fmt.Sprintf("rendered %s is not a valid compose file: %v", p, err)})
