@@ -17,11 +17,14 @@ type WriteResult struct {
 	Removed []string
 }
 
-// Write puts the set under root. Each file is written to a temporary file in
-// its directory and renamed into place, so a reader (or a crash) sees either
-// the old or the new file, never a partial one. Files the previous manifest
-// owned that the set no longer has are removed. The manifest is written
-// last, so after a crash it still describes files that check can compare.
+// Write puts the set under root in three steps. First every changed file
+// is staged: written to a temporary file beside its target and synced. If
+// any staging fails (a read-only directory, a full disk) the temporary files
+// are removed and nothing on disk has changed. Then each staged file is
+// renamed over its target, so a reader or a crash sees the old or the new
+// file, never a partial one. Last, files the previous manifest owned that
+// the set no longer has are removed, and the manifest is renamed into place:
+// until then the old manifest still claims every file a crash may leave.
 func Write(root string, set Set) (WriteResult, error) {
 	var res WriteResult
 	old, err := ReadManifest(root)
@@ -35,11 +38,53 @@ func Write(root string, set Set) (WriteResult, error) {
 	if err != nil {
 		return res, err
 	}
-	// Files first, then removals, then the manifest: until the manifest is
-	// replaced, the old one still claims every file a crash may leave behind.
 	paths := slices.DeleteFunc(set.Paths(), func(p string) bool { return p == ManifestName })
+	if _, ok := set[ManifestName]; ok {
+		paths = append(paths, ManifestName)
+	}
+	type staged struct{ path, tmp, target string }
+	var stage []staged
+	abort := func(err error) (WriteResult, error) {
+		for _, st := range stage {
+			os.Remove(st.tmp)
+		}
+		return WriteResult{}, err
+	}
 	for _, p := range paths {
-		if err := writeIfChanged(realRoot, p, set[p], &res); err != nil {
+		target, err := safeTarget(realRoot, p)
+		if err != nil {
+			return abort(err)
+		}
+		removeStaleTemps(filepath.Dir(target), filepath.Base(target))
+		same, err := unchanged(target, set[p])
+		if err != nil {
+			return abort(err)
+		}
+		if same {
+			continue
+		}
+		tmp, err := stageFile(target, set[p])
+		if err != nil {
+			return abort(err)
+		}
+		stage = append(stage, staged{p, tmp, target})
+	}
+	commit := func(st staged) error {
+		if err := os.Rename(st.tmp, st.target); err != nil {
+			os.Remove(st.tmp)
+			return fmt.Errorf("write %s: %w", st.target, err)
+		}
+		syncDir(filepath.Dir(st.target))
+		res.Written = append(res.Written, st.path)
+		return nil
+	}
+	var manifest *staged
+	for i, st := range stage {
+		if st.path == ManifestName {
+			manifest = &stage[i]
+			continue
+		}
+		if err := commit(st); err != nil {
 			return res, err
 		}
 	}
@@ -61,28 +106,24 @@ func Write(root string, set Set) (WriteResult, error) {
 		res.Removed = append(res.Removed, e.Path)
 		removeEmptyParents(realRoot, filepath.Dir(target))
 	}
-	if m, ok := set[ManifestName]; ok {
-		if err := writeIfChanged(realRoot, ManifestName, m, &res); err != nil {
+	if manifest != nil {
+		if err := commit(*manifest); err != nil {
 			return res, err
 		}
 	}
 	return res, nil
 }
 
-func writeIfChanged(realRoot, p string, f File, res *WriteResult) error {
-	target, err := safeTarget(realRoot, p)
-	if err != nil {
-		return err
+// tempPattern matches azagen's temporary files beside a target named name.
+func tempPattern(name string) string { return "." + name + ".azagen-*" }
+
+// removeStaleTemps deletes temporary files a killed render left beside a
+// target; they were never renamed, so nothing reads them.
+func removeStaleTemps(dir, name string) {
+	matches, _ := filepath.Glob(filepath.Join(dir, tempPattern(name)))
+	for _, m := range matches {
+		os.Remove(m)
 	}
-	same, err := unchanged(target, f)
-	if err != nil || same {
-		return err
-	}
-	if err := writeAtomic(target, f); err != nil {
-		return err
-	}
-	res.Written = append(res.Written, p)
-	return nil
 }
 
 // safeTarget maps an output path to a path under root, refusing anything
@@ -133,42 +174,43 @@ func unchanged(target string, f File) (bool, error) {
 	return bytes.Equal(cur, f.Data), nil
 }
 
-func writeAtomic(target string, f File) error {
+// stageFile writes f to a synced temporary file beside target and returns
+// its name.
+func stageFile(target string, f File) (string, error) {
 	dir := filepath.Dir(target)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
+		return "", fmt.Errorf("write %s: %w", target, err)
 	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(target)+".azagen-*")
+	tmp, err := os.CreateTemp(dir, tempPattern(filepath.Base(target)))
 	if err != nil {
-		return err
+		return "", fmt.Errorf("write %s: %w", target, err)
 	}
-	cleanup := func(err error) error {
+	fail := func(err error) (string, error) {
 		tmp.Close()
 		os.Remove(tmp.Name())
-		return fmt.Errorf("write %s: %w", target, err)
+		return "", fmt.Errorf("write %s: %w", target, err)
 	}
 	if _, err := tmp.Write(f.Data); err != nil {
-		return cleanup(err)
+		return fail(err)
 	}
 	if err := tmp.Chmod(f.Mode.Perm()); err != nil {
-		return cleanup(err)
+		return fail(err)
 	}
 	if err := tmp.Sync(); err != nil {
-		return cleanup(err)
+		return fail(err)
 	}
 	if err := tmp.Close(); err != nil {
-		return cleanup(err)
+		return fail(err)
 	}
-	if err := os.Rename(tmp.Name(), target); err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("write %s: %w", target, err)
-	}
-	// Make the rename itself durable before the manifest claims the file.
+	return tmp.Name(), nil
+}
+
+// syncDir makes a rename durable before the manifest claims the file.
+func syncDir(dir string) {
 	if d, err := os.Open(dir); err == nil {
 		d.Sync()
 		d.Close()
 	}
-	return nil
 }
 
 func removeEmptyParents(root, dir string) {
