@@ -60,7 +60,8 @@ func ConfStringChecked(s string) (string, error) {
 // quote. Decoding then follows DeescapeQuotedString (GUC_scanstr before
 // PostgreSQL 16): \b \f \n \r \t are control characters, \ followed by
 // one to three octal digits is that byte, \ before any other byte is that
-// byte, and '' is one quote. As in PostgreSQL, whose settings are C
+// byte, and a doubled single quote is one quote. As in PostgreSQL, whose
+// settings are C
 // strings, an escaped NUL (\0) ends the value.
 func ParseConfString(lit string) (string, error) {
 	if len(lit) < 2 || lit[0] != '\'' {

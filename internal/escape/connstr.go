@@ -49,7 +49,7 @@ func ConnstrValue(s string) string {
 // (or [users], [peers]) connection string. PgBouncer does not use libpq
 // for these; its own parser (cstr_get_value and cstr_unquote_value in
 // src/loader.c) only splits on the space character, knows no backslash
-// escapes, and inside single quotes reads '' as one quote. Writing
+// escapes, and inside single quotes reads a doubled quote as one quote. Writing
 // libpq-style \' there would end the value early and shift every later
 // key. So a value is quoted when it contains a space or a quote (or any
 // other whitespace, for readability), and quotes inside are doubled.

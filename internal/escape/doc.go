@@ -11,6 +11,17 @@
 // quote, parse with a re-implementation of the consumer's own parser,
 // compare.
 //
+// The rules were also checked end to end on 2026-11-25 against PgBouncer
+// 1.18.0 (Debian) and psql/libpq 15.18, with the password
+// a:b"c\d'e #f;g@h ünï =x: a .pgpass line from PgpassLine and a libpq
+// conninfo from ConnstrValue both authenticated (SCRAM) against a
+// userlist.txt written by UserlistLine; a user named we"ird us;er was
+// loaded intact; a [databases] entry with dbname and user quoted by
+// PgbouncerConnstrValue showed up as my 'db' \x and o'neil in SHOW
+// DATABASES; server_reset_query = SELECT 1; -- #x ;y showed up whole in
+// SHOW CONFIG; and the 127/128-byte user name and 2047/2048-byte password
+// limits behaved as ValidateUserlistEntry says.
+//
 // Convention: a function that returns only a string assumes its input is
 // representable in the target format and panics otherwise, because
 // emitting a silently wrong file is worse than stopping. Values that come

@@ -8,17 +8,19 @@ import "fmt"
 // escaping at all:
 //
 //   - the value is the rest of the line after '=', with leading spaces and
-//     tabs skipped and trailing C whitespace trimmed, so leading or
-//     trailing whitespace cannot be represented;
+//     tabs skipped and trailing C whitespace (also \v and \f) trimmed, so
+//     such whitespace at either end cannot be represented;
 //   - '#' and ';' start a comment only as the first non-blank byte of a
 //     line, so inside a value they are literal (a value such as
 //     "SELECT 1; -- #x" is read whole);
 //   - a newline ends the value and the file is read as a C string, so
 //     neither a newline nor NUL can be represented.
 //
-// A carriage return in the middle of a value would be kept, but it is
-// rejected too: files edited on Windows end lines in CRLF and a stray CR
-// is never intended. The empty string is fine ("unix_socket_dir =").
+// Two things PgBouncer would read back are rejected anyway, because they
+// are never intended and only invite confusion: a carriage return
+// anywhere (files edited on Windows end lines in CRLF) and a leading
+// vertical tab or form feed (kept at the start, trimmed at the end). The
+// empty string is fine ("unix_socket_dir =").
 func IniValue(s string) (string, error) {
 	if i, b := firstByte(s, "\x00\n\r"); i >= 0 {
 		return "", fmt.Errorf("a pgbouncer.ini value cannot contain %s", describeByte(b))
