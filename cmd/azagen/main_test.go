@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/azagen/azagen/internal/corpus"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -255,6 +256,10 @@ func TestInvalidCorpusWritesNothing(t *testing.T) {
 					want = string(f.Data)
 				case f.Name == "stacks.cue":
 					must(t, os.WriteFile(f.Name, f.Data, 0o644))
+				case f.Name == corpus.EditSection:
+					edited, err := corpus.ApplyEdits(base, f.Data)
+					must(t, err)
+					must(t, os.WriteFile("stacks.cue", edited, 0o644))
 				case strings.HasSuffix(f.Name, ".cue"):
 					must(t, os.WriteFile(f.Name, f.Data, 0o644))
 					overlays = append(overlays, "--overlay", f.Name)

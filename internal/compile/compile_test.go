@@ -3,6 +3,7 @@ package compile_test
 import (
 	"bytes"
 	"context"
+	"github.com/azagen/azagen/internal/corpus"
 	"os"
 	"path/filepath"
 	"slices"
@@ -128,6 +129,7 @@ type invalidCase struct {
 	archive *txtar.Archive
 	files   []txtar.File // the .cue files, in archive order
 	whole   bool         // the archive has its own stacks.cue
+	edits   []byte       // changes to the repository's stacks.cue
 	want    string
 }
 
@@ -143,6 +145,8 @@ func readCase(t *testing.T, path string) invalidCase {
 		switch {
 		case f.Name == "want":
 			c.want, haveWant = string(f.Data), true
+		case f.Name == corpus.EditSection:
+			c.edits = f.Data
 		case strings.HasSuffix(f.Name, ".cue"):
 			if strings.Contains(f.Name, "/") {
 				t.Fatalf("%s: input %s must be a plain file name", path, f.Name)
@@ -156,8 +160,8 @@ func readCase(t *testing.T, path string) invalidCase {
 	if !haveWant && !update {
 		t.Fatalf("%s has no want section", path)
 	}
-	if len(c.files) == 0 {
-		t.Fatalf("%s has no .cue input", path)
+	if len(c.files) == 0 && c.edits == nil {
+		t.Fatalf("%s has no .cue input and no edit", path)
 	}
 	if strings.TrimSpace(string(a.Comment)) == "" {
 		t.Errorf("%s: say in the archive comment what the case is about", path)
@@ -170,7 +174,11 @@ func readCase(t *testing.T, path string) invalidCase {
 func (c invalidCase) materialize(t *testing.T, dir string, base []byte) {
 	t.Helper()
 	if !c.whole {
-		if err := os.WriteFile(filepath.Join(dir, "stacks.cue"), base, 0o644); err != nil {
+		edited, err := corpus.ApplyEdits(base, c.edits)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "stacks.cue"), edited, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -196,6 +204,9 @@ func (c invalidCase) inputs() []string {
 // userFiles are the files a diagnostic may point at: the archive's own.
 func (c invalidCase) userFiles() []string {
 	var out []string
+	if c.edits != nil {
+		out = append(out, "stacks.cue")
+	}
 	for _, f := range c.files {
 		out = append(out, f.Name)
 	}

@@ -28,6 +28,14 @@ type PostgreSQL struct {
 	Preload       []string            `json:"preload"`
 	Extensions    []string            `json:"extensions"`
 	ExtensionGUCs map[string]string   `json:"extension_gucs"`
+	Build         ServerBuild         `json:"build"`
+}
+
+// ServerBuild are the compile-time options of the image's PostgreSQL.
+type ServerBuild struct {
+	LZ4     bool `json:"lz4"`
+	Zstd    bool `json:"zstd"`
+	IOUring bool `json:"io_uring"`
 }
 
 // GUCValue is a setting value: string, number or boolean, as written.

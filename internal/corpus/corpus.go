@@ -1,0 +1,35 @@
+// Package corpus supports the invalid-input corpus shared by the compile and
+// CLI tests: a case may carry an "edit" section that changes the
+// repository's stacks.cue in place, for mistakes an overlay cannot express
+// (CUE overlays unify and cannot replace a concrete value).
+package corpus
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+)
+
+// EditSection is the name of the txtar section with the edits.
+const EditSection = "edit"
+
+// ApplyEdits applies each non-empty line "old => new" of edits to base.
+// Each old text must occur exactly once, so an edit can never silently stop
+// applying when stacks.cue changes.
+func ApplyEdits(base, edits []byte) ([]byte, error) {
+	out := base
+	for _, line := range strings.Split(string(edits), "\n") {
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		old, repl, ok := strings.Cut(line, " => ")
+		if !ok {
+			return nil, fmt.Errorf("edit %q: want \"old => new\"", line)
+		}
+		if n := bytes.Count(out, []byte(old)); n != 1 {
+			return nil, fmt.Errorf("edit %q: the old text occurs %d times in stacks.cue, want exactly once", line, n)
+		}
+		out = bytes.Replace(out, []byte(old), []byte(repl), 1)
+	}
+	return out, nil
+}

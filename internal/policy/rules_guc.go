@@ -1,0 +1,50 @@
+package policy
+
+import (
+	"maps"
+	"slices"
+
+	"github.com/azagen/azagen/internal/diag"
+	"github.com/azagen/azagen/internal/guc"
+	"github.com/azagen/azagen/internal/model"
+	"github.com/azagen/azagen/internal/render"
+)
+
+func init() {
+	register(Rule{ID: "guc-valid", Severity: diag.Error,
+		Summary: "every GUC name and value is valid for PostgreSQL 18 (catalog from a real server's pg_settings); an extension GUC needs its extension preloaded or created", check: gucValid})
+}
+
+// loadedPrefixes are the GUC prefixes of the libraries the image preloads
+// or the extensions initdb creates.
+func loadedPrefixes(pg model.PostgreSQL) map[string]bool {
+	libs := map[string]bool{}
+	for _, l := range append(slices.Clone(pg.Preload), pg.Extensions...) {
+		libs[l] = true
+	}
+	out := maps.Clone(libs)
+	for prefix, lib := range pg.ExtensionGUCs {
+		if libs[lib] {
+			out[prefix] = true
+		}
+	}
+	return out
+}
+
+func gucValid(c *checker) {
+	b := c.cfg.PostgreSQL.Build
+	checker := guc.Checker{Extensions: loadedPrefixes(c.cfg.PostgreSQL), LZ4: b.LZ4, Zstd: b.Zstd, IOUring: b.IOUring}
+	check := func(path string, settings map[string]model.GUCValue) {
+		for _, name := range slices.Sorted(maps.Keys(settings)) {
+			if err := checker.Validate(name, render.GUCText(settings[name])); err != nil {
+				c.report(path+"."+label(name), "%v", err)
+			}
+		}
+	}
+	check("postgresql.base", c.cfg.PostgreSQL.Base)
+	c.eachService(func(st *model.Stack, svc *model.Service, path string) {
+		if svc.Postgres != nil {
+			check(path+".postgres.settings", svc.Postgres.Settings)
+		}
+	})
+}
