@@ -163,7 +163,15 @@ func standbyNotBelowPrimary(c *checker) {
 		} {
 			sv, pv := atoi(effective(c.cfg, svc, g.name, g.def)), atoi(effective(c.cfg, primary, g.name, g.def))
 			if sv < pv {
-				c.report(path+".postgres.settings", "the standby's %s is %d, below the primary's %d (%s/%s)", g.name, sv, pv, pst.Key, primary.Key)
+				// Point at whichever side sets the value explicitly, the
+				// primary's first: raising it there is the usual cause.
+				at := path + ".postgres.settings"
+				if _, ok := primary.Postgres.Settings[g.name]; ok {
+					at = normalize.ServicePath(pst, primary) + ".postgres.settings." + g.name
+				} else if _, ok := svc.Postgres.Settings[g.name]; ok {
+					at += "." + g.name
+				}
+				c.report(at, "the standby %s/%s has %s = %d, below the primary's %d (%s/%s): PostgreSQL refuses to run the standby", st.Key, svc.Key, g.name, sv, pv, pst.Key, primary.Key)
 			}
 		}
 	})
