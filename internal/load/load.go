@@ -5,6 +5,7 @@ package load
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"regexp"
 	"slices"
@@ -64,19 +65,15 @@ func Files(paths []string) (*Source, diag.List, error) {
 	sources := make([][]byte, len(paths))
 	var tooBig diag.List
 	for i, p := range paths {
-		info, err := os.Stat(p)
+		b, size, err := readBounded(p)
 		if err != nil {
 			return nil, nil, &ReadError{Err: err}
 		}
-		if info.Size() > MaxFileSize {
+		if size > MaxFileSize {
 			tooBig = append(tooBig, diag.Diagnostic{Rule: RuleSyntax, Severity: diag.Error,
 				Pos:     diag.Position{File: p, Line: 1, Col: 1},
-				Message: fmt.Sprintf("file is %d bytes; azagen reads at most %d bytes per file (a stacks.cue is a few kilobytes)", info.Size(), MaxFileSize)})
+				Message: fmt.Sprintf("file is %d bytes; azagen reads at most %d bytes per file (a stacks.cue is a few kilobytes)", size, MaxFileSize)})
 			continue
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return nil, nil, &ReadError{Err: err}
 		}
 		sources[i] = b
 	}
@@ -85,6 +82,25 @@ func Files(paths []string) (*Source, diag.List, error) {
 	}
 	src, diags := Sources(paths, sources)
 	return src, diags, nil
+}
+
+// readBounded reads a file unless it is larger than MaxFileSize, in which
+// case only its size is returned.
+func readBounded(p string) ([]byte, int64, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, 0, err
+	}
+	if info.Size() > MaxFileSize {
+		return nil, info.Size(), nil
+	}
+	b, err := io.ReadAll(f)
+	return b, int64(len(b)), err
 }
 
 // Sources is Files with the contents already in memory.
