@@ -26,5 +26,16 @@ if [ -n "$unformatted" ]; then
 fi
 go vet ./...
 go test -count=1 ./...
+
+# Short fuzz runs: every Fuzz target for a few seconds beyond its committed
+# seed corpus (which the plain test run above already replays).
+fuzztime=${AZAGEN_FUZZTIME:-4s}
+grep -rl --include='*_test.go' '^func Fuzz' . | while read -r file; do
+	pkg=./$(dirname "${file#./}")
+	grep -o '^func Fuzz[A-Za-z0-9_]*' "$file" | sed 's/^func //' | while read -r target; do
+		echo "fuzz $pkg $target ($fuzztime)" >&2
+		go test -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzztime" "$pkg" >/dev/null
+	done
+done
 # The committed generated files must be what stacks.cue renders.
 go run ./cmd/azagen check

@@ -39,7 +39,7 @@ func init() {
 	register(Rule{ID: "env-variable-consistent", Severity: diag.Error,
 		Summary: "one variable has one default and one meaning within a stack", check: envVariableConsistent})
 	register(Rule{ID: "env-message-safe", Severity: diag.Error,
-		Summary: "defaults and required messages contain no '}' or '$', which compose interpolation cannot hold", check: envMessageSafe})
+		Summary: "defaults and required messages contain no '}', '$' or control characters, which compose interpolation cannot hold", check: envMessageSafe})
 }
 
 func stacksPresent(c *checker) {
@@ -333,8 +333,8 @@ func envMessageSafe(c *checker) {
 			case !e.Value.IsLiteral():
 				text = e.Value.Required
 			}
-			if strings.ContainsAny(text, "}$") {
-				c.report(path+".environment."+e.Key, "%q contains '}' or '$', which ends or nests compose interpolation", text)
+			if !render.InterpolationSafe(text) {
+				c.report(path+".environment."+e.Key, "%q contains '}', '$' or a control character, which compose interpolation cannot hold", text)
 			}
 		}
 	})

@@ -2,6 +2,7 @@ package render
 
 import (
 	"strings"
+	"unicode"
 
 	"github.com/azagen/azagen/internal/model"
 )
@@ -31,4 +32,17 @@ func Interpolation(key string, v model.EnvValue) string {
 // ImageRef renders name:tag@digest, the digest possibly a required variable.
 func ImageRef(img model.Image) string {
 	return img.Name + ":" + img.Tag + "@" + Interpolation("", img.Digest)
+}
+
+// InterpolationSafe reports whether s can stand as the default or message
+// of a ${VAR:-s} or ${VAR:?s}: compose's parser ends the expression at '}',
+// reads '$' as a nested variable, and rejects control characters such as a
+// newline ("Invalid template").
+func InterpolationSafe(s string) bool {
+	for _, r := range s {
+		if r == '}' || r == '$' || unicode.IsControl(r) {
+			return false
+		}
+	}
+	return true
 }
