@@ -19,7 +19,7 @@ if [ -f "$AZAGEN_TOOLS_DIR/env.sh" ]; then
 	. "$AZAGEN_TOOLS_DIR/env.sh"
 fi
 
-unformatted=$(gofmt -l $(git ls-files '*.go'))
+unformatted=$(git ls-files -z '*.go' | xargs -0 gofmt -l)
 if [ -n "$unformatted" ]; then
 	echo "gofmt would change: $unformatted" >&2
 	exit 1
