@@ -34,7 +34,10 @@ grep -rl --include='*_test.go' '^func Fuzz' . | while read -r file; do
 	pkg=./$(dirname "${file#./}")
 	grep -o '^func Fuzz[A-Za-z0-9_]*' "$file" | sed 's/^func //' | while read -r target; do
 		echo "fuzz $pkg $target ($fuzztime)" >&2
-		go test -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzztime" "$pkg" >/dev/null
+		if ! out=$(go test -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzztime" "$pkg" 2>&1); then
+			printf '%s\n' "$out" >&2
+			exit 1
+		fi
 	done
 done
 # The committed generated files must be what stacks.cue renders.
