@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"maps"
 	"path/filepath"
+	"runtime"
 	"slices"
+	"sync"
 
 	"github.com/azagen/azagen/internal/composecheck"
 	"github.com/azagen/azagen/internal/composelint"
@@ -91,20 +93,36 @@ func CompileWith(ctx context.Context, opts Options) (*Result, error) {
 // failure here is azagen's bug or a value CUE could not judge; it points at
 // the stack in the source.
 func validateCompose(ctx context.Context, cache *composecheck.Cache, cfg *model.Config, set output.Set, src *load.Source) diag.List {
+	stacks := slices.Sorted(maps.Keys(cfg.Stacks))
+	// compose-go compiles its schema once and is safe for concurrent use;
+	// the files are independent, so they are checked in parallel and the
+	// findings gathered in stack order.
+	found := make([]diag.List, len(stacks))
+	var wg sync.WaitGroup
+	limit := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for i, sk := range stacks {
+		wg.Add(1)
+		limit <- struct{}{}
+		go func() {
+			defer func() { <-limit; wg.Done() }()
+			st := cfg.Stacks[sk]
+			p := model.ComposePath(st.Key)
+			f := set[p]
+			dir := filepath.Dir(filepath.FromSlash(p))
+			// The KICS findings point into the generated file: they mean
+			// the renderer emitted something the rules forbid.
+			found[i] = composelint.Check(filepath.ToSlash(filepath.Join("generated", p)), f.Data)
+			if err := cache.Validate(ctx, p, dir, st.Name, f.Data, render.SampleEnvironment(st)); err != nil {
+				path := "stacks." + sk
+				found[i] = append(found[i], diag.Diagnostic{Rule: RuleCompose, Severity: diag.Error, Pos: src.Pos(path), Path: path,
+					Message: fmt.Sprintf("rendered %s is not a valid compose file: %v", p, err)})
+			}
+		}()
+	}
+	wg.Wait()
 	var out diag.List
-	for _, sk := range slices.Sorted(maps.Keys(cfg.Stacks)) {
-		st := cfg.Stacks[sk]
-		p := model.ComposePath(st.Key)
-		f := set[p]
-		dir := filepath.Dir(filepath.FromSlash(p))
-		// The KICS findings point into the generated file: they mean the
-		// renderer emitted something the rules forbid.
-		out = append(out, composelint.Check(filepath.ToSlash(filepath.Join("generated", p)), f.Data)...)
-		if err := cache.Validate(ctx, p, dir, st.Name, f.Data, render.SampleEnvironment(st)); err != nil {
-			path := "stacks." + sk
-			out = append(out, diag.Diagnostic{Rule: RuleCompose, Severity: diag.Error, Pos: src.Pos(path), Path: path,
-				Message: fmt.Sprintf("rendered %s is not a valid compose file: %v", p, err)})
-		}
+	for _, d := range found {
+		out = append(out, d...)
 	}
 	return out
 }
