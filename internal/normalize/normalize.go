@@ -43,11 +43,12 @@ func Normalize(c *model.Config, pos Positioner) diag.List {
 
 // ServicePath is the CUE path of a service, for diagnostics.
 func ServicePath(st *model.Stack, svc *model.Service) string {
-	return fmt.Sprintf("stacks.%s.services.%s", cueLabel(st.Key), cueLabel(svc.Key))
+	return fmt.Sprintf("stacks.%s.services.%s", Label(st.Key), Label(svc.Key))
 }
 
-// cueLabel quotes a map key that is not a CUE identifier.
-func cueLabel(s string) string {
+// Label quotes a map key that is not a CUE identifier, for paths in
+// diagnostics.
+func Label(s string) string {
 	if strings.ContainsAny(s, "-.") {
 		return fmt.Sprintf("%q", s)
 	}
@@ -62,7 +63,7 @@ type layer struct {
 func resolveHealthcheck(c *model.Config, st *model.Stack, svc *model.Service, pos Positioner) diag.List {
 	layers := []layer{
 		{"schema default for " + svc.Kind, c.HealthcheckDefaults[svc.Kind]},
-		{fmt.Sprintf("stacks.%s.healthcheck.%s", cueLabel(st.Key), svc.Kind), st.Healthcheck[svc.Kind]},
+		{fmt.Sprintf("stacks.%s.healthcheck.%s", Label(st.Key), svc.Kind), st.Healthcheck[svc.Kind]},
 		{ServicePath(st, svc) + ".healthcheck", svc.Healthcheck},
 	}
 	h := model.ResolvedHealthcheck{Origin: map[string]string{}, Test: derivedTest(c, st, svc)}

@@ -83,15 +83,6 @@ func (c *checker) eachService(fn func(st *model.Stack, svc *model.Service, path 
 
 func (c *checker) eachStack(fn func(st *model.Stack, path string)) {
 	for _, sk := range slices.Sorted(maps.Keys(c.cfg.Stacks)) {
-		fn(c.cfg.Stacks[sk], "stacks."+label(sk))
+		fn(c.cfg.Stacks[sk], "stacks."+normalize.Label(sk))
 	}
-}
-
-func label(s string) string {
-	for _, r := range s {
-		if r == '-' || r == '.' {
-			return fmt.Sprintf("%q", s)
-		}
-	}
-	return s
 }

@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"github.com/azagen/azagen/internal/normalize"
 	"maps"
 	"slices"
 
@@ -37,7 +38,7 @@ func gucValid(c *checker) {
 	check := func(path string, settings map[string]model.GUCValue) {
 		for _, name := range slices.Sorted(maps.Keys(settings)) {
 			if err := checker.Validate(name, render.GUCText(settings[name])); err != nil {
-				c.report(path+"."+label(name), "%v", err)
+				c.report(path+"."+normalize.Label(name), "%v", err)
 			}
 		}
 	}
