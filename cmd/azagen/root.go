@@ -25,8 +25,9 @@ const (
 
 const exitCodeHelp = `Exit codes:
   0  success: valid input, and for check, no drift
-  1  check found drift (changed, missing or orphaned files)
-  2  invalid input: schema or policy errors, reported with file:line:col
+  1  check found drift (changed, missing or orphaned files, stale docs
+     tables), or render --fail-on-change changed something
+  2  invalid input: schema, policy or docs errors, reported with file:line:col
   3  usage, I/O or internal error`
 
 // exitError carries an exit code out of a command whose message has already
@@ -159,7 +160,7 @@ and the CI diff gate.
 	pf.StringVar(&a.outDir, "out", "", "output directory (default: generated/ beside --file)")
 	pf.StringVar(&a.format, "format", "text", "diagnostics format: text, json or github")
 	pf.BoolVar(&a.noCache, "no-cache", false, "do not remember compose files that passed validation (also AZAGEN_CACHE=off)")
-	cmd.AddCommand(newRenderCmd(a), newCheckCmd(a), newVetCmd(a), newVersionCmd(a), newRulesCmd(a))
+	cmd.AddCommand(newRenderCmd(a), newCheckCmd(a), newVetCmd(a), newVersionCmd(a), newRulesCmd(a), newExplainCmd(a))
 	return cmd
 }
 

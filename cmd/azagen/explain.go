@@ -1,0 +1,110 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/azagen/azagen/internal/diag"
+	"github.com/azagen/azagen/internal/docs"
+)
+
+func newExplainCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "explain <path>",
+		Short: "Show where a value comes from and which generated lines use it",
+		Long: `explain compiles stacks.cue and follows one value of the configuration, named
+by its CUE path, from its source to its uses:
+
+  - where it is written: stacks.cue or an overlay (file:line:col), or the
+    schema default azagen filled in, and the schema constraints it met;
+  - what normalization did: which healthcheck layer won, a duration
+    rewritten in canonical form, a variable derived from the connection
+    model;
+  - which generated files and lines hold the rendered value.
+
+Paths are written as in CUE (stacks.replica.services."postgres-replica".ports[0].host)
+or without quotes and brackets (stacks.replica.services.postgres-replica.ports.0.host).
+A path to a struct lists its fields. explain writes nothing.`,
+		Example: `  azagen explain stacks.replica.services.postgres-replica.healthcheck.start_period
+  azagen explain stacks.primary.services.postgres.ports.0.host_ip
+  azagen explain stacks.primary.services.pgbouncer.environment.PGPASSFILE
+  azagen explain postgresql.base.wal_compression --format json`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			format, err := a.diagFormat()
+			if err != nil {
+				return err
+			}
+			a.jsonOwnedByCommand = true
+			res, err := a.compile(cmd.Context())
+			if err != nil {
+				return err
+			}
+			ex, err := docs.Explain(docs.ExplainInput{
+				Source: res.Source, Config: res.Config, Output: res.Output,
+				OutDisplay: displayPath(a.out()),
+			}, args[0])
+			if err != nil {
+				var nf *docs.NotFoundError
+				if errors.As(err, &nf) {
+					return &exitErr{code: exitError, err: err}
+				}
+				return &exitErr{code: exitError, err: fmt.Errorf("explain: %w", err)}
+			}
+			if format == diag.JSON {
+				diags := res.Diags
+				if diags == nil {
+					diags = diag.List{}
+				}
+				enc := json.NewEncoder(a.stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(struct {
+					Diagnostics diag.List `json:"diagnostics"`
+					*docs.Explanation
+				}{diags, ex})
+			}
+			printExplanation(a, ex)
+			return nil
+		},
+	}
+}
+
+func printExplanation(a *app, ex *docs.Explanation) {
+	w := a.stdout
+	if ex.Value != "" {
+		fmt.Fprintf(w, "%s = %s\n", ex.Path, ex.Value)
+	} else {
+		fmt.Fprintln(w, ex.Path)
+	}
+	if len(ex.Fields) > 0 {
+		fmt.Fprintln(w, "\nfields:")
+		for _, f := range ex.Fields {
+			fmt.Fprintf(w, "  %s\n", f)
+		}
+	}
+	fmt.Fprintln(w, "\ncomes from:")
+	for _, s := range ex.Sources {
+		pos := "-"
+		if s.Pos != nil {
+			pos = s.Pos.String()
+		}
+		line := fmt.Sprintf("  %s: %s", pos, s.Kind)
+		if s.Value != "" {
+			line += " " + s.Value
+		}
+		if s.Note != "" {
+			line += " (" + s.Note + ")"
+		}
+		fmt.Fprintln(w, line)
+	}
+	fmt.Fprintln(w, "\nused in:")
+	if len(ex.UsedIn) == 0 {
+		fmt.Fprintln(w, "  (no generated line holds this value as such)")
+	}
+	for _, u := range ex.UsedIn {
+		fmt.Fprintf(w, "  %s:%d: %s\n", u.File, u.Line, u.Text)
+	}
+}
