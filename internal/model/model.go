@@ -20,6 +20,8 @@ type Config struct {
 	PostgresMinStartPeriod string                    `json:"postgresMinStartPeriod"`
 	PostgreSQL             PostgreSQL                `json:"postgresql"`
 	ExporterQueries        map[string]*ExporterQuery `json:"exporter_queries"`
+	// AutoConfig holds the constants of the image's auto-config entrypoint.
+	AutoConfig AutoConfig `json:"autoconfig"`
 }
 
 // PostgreSQL is what every server and the image share.

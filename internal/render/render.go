@@ -22,7 +22,11 @@ func All(cfg *model.Config) (output.Set, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, f := range []output.File{base, queries} {
+	image, err := ImageFiles(cfg)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range append([]output.File{base, queries}, image...) {
 		if err := set.Add(f); err != nil {
 			return nil, err
 		}
@@ -33,7 +37,11 @@ func All(cfg *model.Config) (output.Set, error) {
 		if err != nil {
 			return nil, err
 		}
-		for _, f := range []output.File{compose, EnvExample(st)} {
+		scripts, err := StackScripts(cfg, st)
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range append([]output.File{compose, EnvExample(st)}, scripts...) {
 			if err := set.Add(f); err != nil {
 				return nil, err
 			}

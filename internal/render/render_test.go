@@ -133,6 +133,14 @@ func TestGeneratedHeader(t *testing.T) {
 			if !bytes.HasPrefix(first, []byte("#!")) || !bytes.HasPrefix(rest, hash) {
 				t.Errorf("%s does not start with a shebang line and then %q:\n%s", p, hash, head(data))
 			}
+		case ext == ".ini":
+			if want := ";; " + output.Header + "\n"; !bytes.HasPrefix(data, []byte(want)) {
+				t.Errorf("%s does not start with %q:\n%s", p, want, head(data))
+			}
+		case ext == ".sql":
+			if want := "-- " + output.Header + "\n"; !bytes.HasPrefix(data, []byte(want)) {
+				t.Errorf("%s does not start with %q:\n%s", p, want, head(data))
+			}
 		case ext == ".md":
 			if want := "<!-- " + output.Header + " -->\n"; !bytes.HasPrefix(data, []byte(want)) {
 				t.Errorf("%s does not start with %q:\n%s", p, want, head(data))

@@ -1,0 +1,3 @@
+fn demo() {
+    let re = "^a.*[b]$\d";
+}

@@ -1,0 +1,2 @@
+int counter;
+int counter_max;

@@ -1,0 +1,176 @@
+package integration
+
+import (
+	"io"
+	"maps"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/azagen/azagen/internal/compile"
+	"github.com/azagen/azagen/internal/model"
+	"github.com/azagen/azagen/internal/oracle"
+)
+
+// TestExporterScrapesRenderedQueries runs the real postgres_exporter with the primary stack's
+// rendered environment and queries file against PostgreSQL 18 started from the primary's
+// rendered config, and checks that every declared query runs and yields its metrics.
+func TestExporterScrapesRenderedQueries(t *testing.T) {
+	exporterBin := oracle.Require(t, oracle.ToolPostgresExporter)
+	res := compileStacks(t)
+	const stack, exporterService = "primary", "postgres_exporter"
+	pg := newRenderedPostgres(t, res, stack, postgresService(t, res.Config.Stacks[stack]).Key)
+	pg.start(t)
+	runRolesInit(t, res, pg, stack)
+
+	exp := startExporter(t, exporterBin, res, pg, stack, exporterService)
+	metrics := exp.scrape(t)
+	checkMetric(t, metrics, "pg_up", "1")
+	checkMetric(t, metrics, "pg_exporter_last_scrape_error", "0")
+	checkMetric(t, metrics, "pg_exporter_user_queries_load_error", "0")
+	for _, name := range slices.Sorted(maps.Keys(res.Config.ExporterQueries)) {
+		for _, m := range res.Config.ExporterQueries[name].Metrics {
+			if m.Usage == "LABEL" {
+				continue
+			}
+			if metric := name + "_" + m.Column; len(metrics[metric]) == 0 {
+				t.Errorf("query %s, column %s: no metric %s in the scrape", name, m.Column, metric)
+			}
+		}
+	}
+	// Every query ran without an error on the server side too.
+	if bad := logProblems(pg.Log()); len(bad) > 0 {
+		t.Errorf("server log has %d WARNING/ERROR/FATAL lines while the exporter scraped:\n%s", len(bad), strings.Join(bad, "\n"))
+	}
+	if t.Failed() {
+		t.Logf("exporter output:\n%s", exp.Output())
+	}
+
+	// postgres_exporter holds two connections and the role's connection limit is 3: the
+	// second exporter below can only log in once this one is gone.
+	if err := exp.Stop(); err != nil {
+		t.Fatalf("stop exporter: %v", err)
+	}
+
+	// The negative control: the same setup with one more query, on a column PostgreSQL 18
+	// removed (pg_stat_io.op_bytes, present in 16 and 17), must make the scrape fail. It is
+	// what proves that the checks above can see a broken query at all.
+	t.Run("removed column fails the scrape", func(t *testing.T) {
+		bad := compileStacks(t, "testdata/exporter_query_op_bytes.cue")
+		if _, ok := bad.Config.ExporterQueries["pg_stat_io_op_bytes"]; !ok {
+			t.Fatal("the overlay did not add its query")
+		}
+		exp := startExporter(t, exporterBin, bad, pg, stack, exporterService)
+		metrics := exp.scrape(t)
+		checkMetric(t, metrics, "pg_up", "1")
+		checkMetric(t, metrics, "pg_exporter_user_queries_load_error", "0")
+		checkMetric(t, metrics, "pg_exporter_last_scrape_error", "1")
+		// The exporter logs the query error at info level, with the quotes escaped.
+		if out := exp.Output(); !strings.Contains(out, "pg_stat_io_op_bytes pq: column") || !strings.Contains(out, "does not exist") {
+			t.Errorf("exporter log does not name the missing column:\n%s", exp.Output())
+		}
+	})
+}
+
+// runningExporter is a postgres_exporter started by startExporter.
+type runningExporter struct {
+	*oracle.Daemon
+	url string
+}
+
+// startExporter starts postgres_exporter as the test user with the rendered environment of
+// the stack's exporter service, pointed at pg, and waits until it listens.
+//
+// The environment is the rendered one, interpolated with the sample passwords, except:
+//   - DATA_SOURCE_NAME: only its host:port (the compose service name and port) is replaced by
+//     the test server's 127.0.0.1 and port; user, database and options stay as rendered.
+//   - PG_EXPORTER_EXTEND_QUERY_PATH: the container path, mapped to where the test laid out
+//     the rendered file that compose mounts there.
+//
+// The command line adds --web.listen-address on loopback and a free port (the default is
+// every interface, port 9187) and --no-collector.bgwriter: 0.11's built-in bgwriter
+// collector reads pg_stat_bgwriter columns PostgreSQL 17 moved to pg_stat_checkpointer, so it
+// fails on every PG17+ scrape whatever azagen renders (the image runs a newer exporter).
+func startExporter(t testing.TB, bin string, res *compile.Result, pg *renderedPostgres, stack, service string) *runningExporter {
+	t.Helper()
+	svc := renderedService(t, res, stack, service)
+	layout := newStackLayout(t)
+	if missing := layout.mount(t, res, stack, svc); len(missing) > 0 {
+		t.Fatalf("%s/%s mounts files azagen does not render: %v", stack, service, missing)
+	}
+	env := serviceEnvironment(t, svc, sampleEnvironment(t, res, stack))
+	for _, k := range []string{"DATA_SOURCE_NAME", "PGPASSWORD", "PG_EXPORTER_EXTEND_QUERY_PATH"} {
+		if env[k] == "" {
+			t.Fatalf("%s/%s: %s is not in the rendered environment", stack, service, k)
+		}
+	}
+	dsn, err := url.Parse(env["DATA_SOURCE_NAME"])
+	if err != nil {
+		t.Fatalf("DATA_SOURCE_NAME %q: %v", env["DATA_SOURCE_NAME"], err)
+	}
+	dsn.Host = "127.0.0.1:" + strconv.Itoa(pg.Port())
+	env["DATA_SOURCE_NAME"] = dsn.String()
+	queries := env["PG_EXPORTER_EXTEND_QUERY_PATH"]
+	env["PG_EXPORTER_EXTEND_QUERY_PATH"] = layout.local(t, queries)
+	if got, want := res.Output[model.ExporterQueriesPath].Data, layout.local(t, queries); got == nil {
+		t.Fatalf("%s is not rendered (compose mounts it at %s, read from %s)", model.ExporterQueriesPath, queries, want)
+	}
+
+	var envList []string
+	for _, k := range slices.Sorted(maps.Keys(env)) {
+		envList = append(envList, k+"="+env[k])
+	}
+	addr := "127.0.0.1:" + strconv.Itoa(oracle.FreePort(t))
+	d := oracle.StartDaemon(t, "", envList, bin, "--web.listen-address="+addr, "--no-collector.bgwriter")
+	d.WaitTCP(t, addr, 20*time.Second)
+	return &runningExporter{Daemon: d, url: "http://" + addr + "/metrics"}
+}
+
+// scrape fetches /metrics and returns the samples by metric name: for each, the lines
+// "{labels} value" (or " value") that follow the name.
+func (e *runningExporter) scrape(t testing.TB) map[string][]string {
+	t.Helper()
+	client := &http.Client{Timeout: 20 * time.Second}
+	resp, err := client.Get(e.url)
+	if err != nil {
+		t.Fatalf("scrape %s: %v\nexporter output:\n%s", e.url, err, e.Output())
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("scrape %s: %s\n%s", e.url, resp.Status, body)
+	}
+	out := map[string][]string{}
+	for _, line := range strings.Split(string(body), "\n") {
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		name := line
+		if i := strings.IndexAny(line, "{ "); i >= 0 {
+			name = line[:i]
+		}
+		out[name] = append(out[name], line[len(name):])
+	}
+	return out
+}
+
+// checkMetric checks that the metric has exactly one sample and that its value is want.
+func checkMetric(t testing.TB, metrics map[string][]string, name, want string) {
+	t.Helper()
+	samples := metrics[name]
+	if len(samples) != 1 {
+		t.Errorf("metric %s: %d samples %q, want 1", name, len(samples), samples)
+		return
+	}
+	f := strings.Fields(samples[0])
+	if got := f[len(f)-1]; got != want {
+		t.Errorf("metric %s%s: value %s, want %s", name, samples[0], got, want)
+	}
+}
