@@ -32,6 +32,8 @@ APT_PACKAGES=(
   postgresql-client pgbouncer prometheus-postgres-exporter shellcheck pre-commit
   locales iproute2 util-linux passwd
   git           # pre-commit runs inside a git work tree
+  jq            # docker/postgres/build-extensions.sh reads the extensions manifest
+  time bc       # scripts/bench.sh measures peak memory and computes ratios
   python3       # the archive carver below
   ca-certificates
   # shared libraries the carved PostgreSQL 18.0 binaries link against (built on Debian 12)

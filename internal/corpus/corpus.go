@@ -13,9 +13,10 @@ import (
 // EditSection is the name of the txtar section with the edits.
 const EditSection = "edit"
 
-// ApplyEdits applies each non-empty line "old => new" of edits to base.
-// Each old text must occur exactly once, so an edit can never silently stop
-// applying when stacks.cue changes.
+// ApplyEdits applies each non-empty line "old => new" of edits to base; a
+// literal \n in either side stands for a newline, to anchor an edit on the
+// line before it. Each old text must occur exactly once, so an edit can
+// never silently stop applying, or apply twice, when stacks.cue changes.
 func ApplyEdits(base, edits []byte) ([]byte, error) {
 	out := base
 	for _, line := range strings.Split(string(edits), "\n") {
@@ -26,6 +27,7 @@ func ApplyEdits(base, edits []byte) ([]byte, error) {
 		if !ok {
 			return nil, fmt.Errorf("edit %q: want \"old => new\"", line)
 		}
+		old, repl = strings.ReplaceAll(old, `\n`, "\n"), strings.ReplaceAll(repl, `\n`, "\n")
 		if n := bytes.Count(out, []byte(old)); n != 1 {
 			return nil, fmt.Errorf("edit %q: the old text occurs %d times in stacks.cue, want exactly once", line, n)
 		}

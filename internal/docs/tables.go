@@ -384,48 +384,6 @@ func renderBaseGUCs(in *Input, _ string) (string, error) {
 	return t.String(), nil
 }
 
-// envDefault is the value a service's variable has when .env leaves it
-// out: its literal, or its default.
-func envDefault(svc *model.Service, key string) (string, bool) {
-	for _, e := range svc.Env {
-		if e.Key != key {
-			continue
-		}
-		switch {
-		case e.Value.Literal != nil:
-			return *e.Value.Literal, true
-		case e.Value.Default != nil:
-			return *e.Value.Default, true
-		}
-	}
-	return "", false
-}
-
-// Variables through which a service chooses its auto-config profiles.
-const (
-	workloadVar = "POSTGRES_WORKLOAD_TYPE"
-	storageVar  = "POSTGRES_STORAGE_TYPE"
-)
-
-// autoconfigInput is what the entrypoint of a postgres service sees: its
-// limits, and the workload and storage profiles its environment names, or
-// the entrypoint's defaults from the autoconfig block of stacks.cue.
-func autoconfigInput(c *model.Config, svc *model.Service) (autoconfig.Input, error) {
-	ram, err := autoconfig.MemoryMB(svc.Resources.Memory)
-	if err != nil {
-		return autoconfig.Input{}, err
-	}
-	workload, ok := envDefault(svc, workloadVar)
-	if !ok {
-		workload = c.AutoConfig.Defaults.Workload
-	}
-	storage, ok := envDefault(svc, storageVar)
-	if !ok {
-		storage = c.AutoConfig.Defaults.Storage
-	}
-	return autoconfig.Input{RAMMB: ram, CPUs: autoconfig.CPUs(svc.Resources.CPUs), Workload: workload, Storage: storage}, nil
-}
-
 func renderTuning(in *Input, arg string) (string, error) {
 	st := in.Config.Stacks[arg]
 	svcs := postgresServices(st)
@@ -438,7 +396,7 @@ func renderTuning(in *Input, arg string) (string, error) {
 	values := map[string][]string{}
 	var inputs []autoconfig.Input
 	for i, svc := range svcs {
-		ai, err := autoconfigInput(in.Config, svc)
+		ai, err := autoconfig.InputFor(in.Config, svc)
 		if err != nil {
 			return "", err
 		}

@@ -45,33 +45,6 @@ func effective(c *model.Config, svc *model.Service, name string, pgDefault strin
 	return pgDefault
 }
 
-// autoConfig computes what the image's entrypoint will pass for a postgres
-// service, from its limits and the default workload and storage.
-func autoConfig(svc *model.Service) (autoconfig.Output, error) {
-	ram, err := autoconfig.MemoryMB(svc.Resources.Memory)
-	if err != nil {
-		return autoconfig.Output{}, err
-	}
-	workload, storage := "mixed", "ssd"
-	if v, ok := svc.Environment["POSTGRES_WORKLOAD_TYPE"]; ok {
-		workload = envDefault(v, workload)
-	}
-	if v, ok := svc.Environment["POSTGRES_STORAGE_TYPE"]; ok {
-		storage = envDefault(v, storage)
-	}
-	return autoconfig.Compute(autoconfig.Input{RAMMB: ram, CPUs: autoconfig.CPUs(svc.Resources.CPUs), Workload: workload, Storage: storage})
-}
-
-func envDefault(v model.EnvValue, fallback string) string {
-	switch {
-	case v.Literal != nil:
-		return *v.Literal
-	case v.Default != nil:
-		return *v.Default
-	}
-	return fallback
-}
-
 func atoi(s string) int {
 	n, _ := strconv.Atoi(strings.TrimSpace(s))
 	return n
@@ -93,7 +66,7 @@ func poolWithinLimits(c *checker) {
 		if r := c.cfg.Roles[pb.AuthUser]; r != nil && r.ConnectionLimit != nil && *r.ConnectionLimit < 2 {
 			c.report("roles."+normalize.Label(r.Name)+".connection_limit", "the PgBouncer auth role needs at least 2 connections: one for auth_query, one for the healthcheck")
 		}
-		ac, err := autoConfig(server)
+		ac, err := autoconfig.ForService(c.cfg, server)
 		if err != nil {
 			c.report(normalize.ServicePath(st, server)+".resources.memory", "cannot compute max_connections: %v", err)
 			return
@@ -147,8 +120,8 @@ func standbyNotBelowPrimary(c *checker) {
 		if primary == nil {
 			return // replica-reaches-primary reports it
 		}
-		sa, err1 := autoConfig(svc)
-		pa, err2 := autoConfig(primary)
+		sa, err1 := autoconfig.ForService(c.cfg, svc)
+		pa, err2 := autoconfig.ForService(c.cfg, primary)
 		if err1 == nil && err2 == nil {
 			if sa.MaxConnections < pa.MaxConnections {
 				c.report(path+".resources.memory", "the standby gets max_connections=%d from its %s memory limit, below the primary's %d (%s/%s, %s): PostgreSQL refuses to run a hot standby with a lower value",
