@@ -17,12 +17,12 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/azagen/azagen/internal/output"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 
-	"github.com/pmezard/go-difflib/difflib"
 	"github.com/spf13/cobra"
 
 	"github.com/azagen/azagen/internal/diag"
@@ -235,28 +235,9 @@ func markerInside(body string) string {
 	return ""
 }
 
-// Diff is the unified diff of a changed file, with a/ and b/ prefixes as
-// git prints them.
+// Diff is the unified diff of a changed file.
 func (d *Doc) Diff() (string, error) {
-	name := filepath.ToSlash(d.Path)
-	return difflib.GetUnifiedDiffString(difflib.UnifiedDiff{
-		A: diffLines(d.Old), B: diffLines(d.New),
-		FromFile: "a/" + name, ToFile: "b/" + name, Context: 3,
-	})
-}
-
-// diffLines splits after each newline. Unlike difflib.SplitLines it adds no
-// phantom empty line after a final newline, so hunks count the lines the
-// file really has and git apply accepts the patch.
-func diffLines(b []byte) []string {
-	lines := strings.SplitAfter(string(b), "\n")
-	if n := len(lines); n > 0 && lines[n-1] == "" {
-		lines = lines[:n-1]
-	}
-	if n := len(lines); n > 0 && !strings.HasSuffix(lines[n-1], "\n") {
-		lines[n-1] += "\n\\ No newline at end of file\n"
-	}
-	return lines
+	return output.UnifiedDiff(filepath.ToSlash(d.Path), d.Old, d.New)
 }
 
 // Write puts every changed file in place: each is written to a temporary
@@ -279,31 +260,5 @@ func writeAtomic(target string, data []byte, mode fs.FileMode) error {
 	if resolved, err := filepath.EvalSymlinks(target); err == nil {
 		target = resolved
 	}
-	dir := filepath.Dir(target)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(target)+".azagen-*")
-	if err != nil {
-		return err
-	}
-	fail := func(err error) error {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return fmt.Errorf("write %s: %w", target, err)
-	}
-	if _, err := tmp.Write(data); err != nil {
-		return fail(err)
-	}
-	if err := tmp.Chmod(mode); err != nil {
-		return fail(err)
-	}
-	if err := tmp.Sync(); err != nil {
-		return fail(err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fail(err)
-	}
-	if err := os.Rename(tmp.Name(), target); err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("write %s: %w", target, err)
-	}
-	return nil
+	return output.WriteFileAtomic(target, data, mode)
 }

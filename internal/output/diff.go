@@ -54,10 +54,7 @@ func Check(root, displayRoot string, set Set) (Drift, error) {
 		name := filepath.ToSlash(filepath.Join(displayRoot, p))
 		switch {
 		case !bytes.Equal(cur, f.Data):
-			text, err := difflib.GetUnifiedDiffString(difflib.UnifiedDiff{
-				A: splitLines(cur), B: splitLines(f.Data),
-				FromFile: "a/" + name, ToFile: "b/" + name, Context: 3,
-			})
+			text, err := UnifiedDiff(name, cur, f.Data)
 			if err != nil {
 				return d, err
 			}
@@ -81,13 +78,26 @@ func Check(root, displayRoot string, set Set) (Drift, error) {
 	return d, nil
 }
 
-// splitLines keeps each line's newline, like difflib.SplitLines, but without
-// the phantom empty last line that makes hunks at the end of a file count one
-// line too many (and git apply reject the diff).
-func splitLines(b []byte) []string {
+// UnifiedDiff is the diff of one file as git prints it, with a/ and b/
+// prefixes on name.
+func UnifiedDiff(name string, old, new []byte) (string, error) {
+	return difflib.GetUnifiedDiffString(difflib.UnifiedDiff{
+		A: diffLines(old), B: diffLines(new),
+		FromFile: "a/" + name, ToFile: "b/" + name, Context: 3,
+	})
+}
+
+// diffLines splits after each newline. Unlike difflib.SplitLines it adds no
+// phantom empty line after a final newline, so hunks count the lines the
+// file really has and git apply accepts the patch; a last line without a
+// newline is marked the way diff marks it.
+func diffLines(b []byte) []string {
 	lines := strings.SplitAfter(string(b), "\n")
-	if lines[len(lines)-1] == "" {
-		lines = lines[:len(lines)-1]
+	if n := len(lines); n > 0 && lines[n-1] == "" {
+		lines = lines[:n-1]
+	}
+	if n := len(lines); n > 0 && !strings.HasSuffix(lines[n-1], "\n") {
+		lines[n-1] += "\n\\ No newline at end of file\n"
 	}
 	return lines
 }

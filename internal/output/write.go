@@ -205,6 +205,22 @@ func stageFile(target string, f File) (string, error) {
 	return tmp.Name(), nil
 }
 
+// WriteFileAtomic writes one file through a synced temporary file renamed
+// over target, for files outside an output set (the hand-written docs whose
+// marker blocks azagen fills).
+func WriteFileAtomic(target string, data []byte, mode fs.FileMode) error {
+	tmp, err := stageFile(target, File{Data: data, Mode: mode})
+	if err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, target); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("write %s: %w", target, err)
+	}
+	syncDir(filepath.Dir(target))
+	return nil
+}
+
 // syncDir makes a rename durable before the manifest claims the file.
 func syncDir(dir string) {
 	if d, err := os.Open(dir); err == nil {
