@@ -7,6 +7,7 @@ package composelint
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -41,7 +42,16 @@ var Rules = []Rule{
 	{"kics/shared_host_network_namespace", "network_mode is not host"},
 	{"kics/shared_host_user_namespace", "userns_mode is not host"},
 	{"kics/volume_has_sensitive_host_directory", "no host OS directory is mounted"},
+	{"secret-not-literal", "a secret environment variable is a required reference ${VAR:?message}, never a literal or a default"},
 }
+
+// secretKey matches environment keys that carry secrets, like #SecretKey
+// in the schema; the rendered file is checked again because derived
+// variables never pass through that constraint.
+var secretKey = regexp.MustCompile(`(PASSWORD|PASS|SECRET|TOKEN|PRIVATE_KEY)$`)
+
+// requiredRef is the whole value ${NAME:?message}.
+var requiredRef = regexp.MustCompile(`^\$\{[A-Z][A-Z0-9_]*:\?[^}]+\}$`)
 
 // Check parses one compose file and reports every violated rule at the
 // line of the offending service.
@@ -108,6 +118,14 @@ func Check(file string, data []byte) diag.List {
 				if _, err := fmt.Sscanf(n, "%d", &port); err == nil && port < 1024 {
 					report("kics/privileged_ports_mapped_in_container", "port %q maps a privileged port", p)
 					break
+				}
+			}
+		}
+		if env := get(svc, "environment"); env != nil && env.Kind == yaml.MappingNode {
+			for i := 0; i+1 < len(env.Content); i += 2 {
+				k, v := env.Content[i].Value, env.Content[i+1].Value
+				if secretKey.MatchString(k) && !requiredRef.MatchString(v) {
+					report("secret-not-literal", "%s is not a required reference: a secret would be committed in generated/", k)
 				}
 			}
 		}

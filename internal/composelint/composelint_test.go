@@ -23,6 +23,8 @@ services:
           pids: 64
     security_opt:
       - no-new-privileges:true
+    environment:
+      DB_PASSWORD: ${DB_PASSWORD:?set DB_PASSWORD}
 `
 
 func TestCleanFileHasNoFindings(t *testing.T) {
@@ -53,6 +55,7 @@ func TestEachRuleFires(t *testing.T) {
 		"kics/privileged_ports_mapped_in_container":          {"'127.0.0.1:8080:8080'", "'127.0.0.1:80:8080'"},
 		"kics/docker_socket_mounted_in_container":            {"    networks:", "    volumes:\n      - /run/docker.sock:/x\n    networks:"},
 		"kics/volume_has_sensitive_host_directory":           {"    networks:", "    volumes:\n      - /etc:/x\n    networks:"},
+		"secret-not-literal":                                 {"${DB_PASSWORD:?set DB_PASSWORD}", "${DB_PASSWORD:-hunter2}"},
 	}
 	if len(cases) != len(Rules) {
 		t.Fatalf("%d cases for %d rules", len(cases), len(Rules))
