@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Benchmarks `azagen check` against `cue export` of the same input, as whole
-# processes, interleaved A/B so that machine noise hits both sides alike.
-# Prints the median wall time and peak RSS of each side and their ratio for
-# the repository's stacks.cue and for synthetic inputs of 1, 10, 30 and 100
-# extra stacks. Usage: scripts/bench.sh [runs]   (default 15 runs per case)
+# processes, interleaved so that machine noise hits every side alike. Prints
+# the median wall time and peak RSS of each side and the ratios, for the
+# repository's stacks.cue and for synthetic inputs of 1, 10, 30 and 100 extra
+# stacks. azagen runs twice per round: with its compose-validation cache off
+# (a first check, or CI), and warm (a pre-commit run on an unchanged tree).
+# The cache needs a binary stamped with a clean commit, so run this from a
+# clean checkout. Usage: scripts/bench.sh [runs]   (default 15 per case)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-15}
@@ -12,7 +15,11 @@ trap 'rm -rf "$work"' EXIT
 
 cue_version=$(go list -m -f '{{.Version}}' cuelang.org/go)
 echo "building azagen and cue $cue_version" >&2
-go build -trimpath -o "$work/azagen" ./cmd/azagen
+go build -buildvcs=true -trimpath -o "$work/azagen" ./cmd/azagen
+if ! go version -m "$work/azagen" | grep -q 'vcs.modified=false'; then
+	echo "note: the tree has uncommitted changes, so azagen's cache stays off" >&2
+fi
+export XDG_CACHE_HOME=$work/cache
 GOBIN="$work" go install "cuelang.org/go/cmd/cue@$cue_version"
 
 # synth N writes a stacks directory: the repository's stacks.cue plus N
@@ -61,7 +68,9 @@ stacks: {
 }
 CUE
 	fi
-	"$work/azagen" render --file "$dir/stacks.cue" $( [ "$n" -gt 0 ] && echo --overlay "$dir/synthetic.cue" ) --out "$dir/generated" >/dev/null 2>&1
+	local overlay=()
+	[ "$n" -gt 0 ] && overlay=(--overlay "$dir/synthetic.cue")
+	"$work/azagen" render --file "$dir/stacks.cue" "${overlay[@]}" --out "$dir/generated" >/dev/null 2>&1
 	echo "$dir"
 }
 
@@ -73,7 +82,7 @@ measure() {
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
-printf '%-10s %8s %10s %10s %10s %10s %8s\n' case stacks azagen_s cue_s azagen_MB cue_MB ratio
+printf '%-6s %6s | %8s %8s %8s | %9s %9s %7s | %7s %7s\n' case stacks cue_s nocache_s cache_s cue_MB nocache_MB cache_MB ratio_nc ratio_c
 for n in repo 1 10 30 100; do
 	if [ "$n" = repo ]; then
 		dir=$(synth 0); extra=()
@@ -84,13 +93,17 @@ for n in repo 1 10 30 100; do
 	fi
 	cue_files=(schema/*.cue "$dir/stacks.cue")
 	[ "$n" != repo ] && cue_files+=("$dir/synthetic.cue")
-	: > "$work/a"; : > "$work/b"
+	: > "$work/a"; : > "$work/b"; : > "$work/c"
+	"$work/azagen" check --file "$dir/stacks.cue" "${extra[@]}" --out "$dir/generated" >/dev/null 2>&1 # warm the cache
 	for _ in $(seq "$runs"); do
-		measure "$work/azagen" check --file "$dir/stacks.cue" "${extra[@]}" --out "$dir/generated" >> "$work/a"
 		measure "$work/cue" export "${cue_files[@]}" >> "$work/b"
+		measure "$work/azagen" check --no-cache --file "$dir/stacks.cue" "${extra[@]}" --out "$dir/generated" >> "$work/a"
+		measure "$work/azagen" check --file "$dir/stacks.cue" "${extra[@]}" --out "$dir/generated" >> "$work/c"
 	done
-	at=$(cut -d' ' -f1 "$work/a" | median); bt=$(cut -d' ' -f1 "$work/b" | median)
-	am=$(cut -d' ' -f2 "$work/a" | median); bm=$(cut -d' ' -f2 "$work/b" | median)
-	printf '%-10s %8s %10s %10s %10.1f %10.1f %8.2f\n' "$n" "$stacks" "$at" "$bt" "$(echo "$am/1024" | bc -l)" "$(echo "$bm/1024" | bc -l)" "$(echo "$at/$bt" | bc -l)"
+	bt=$(cut -d' ' -f1 "$work/b" | median); at=$(cut -d' ' -f1 "$work/a" | median); ct=$(cut -d' ' -f1 "$work/c" | median)
+	bm=$(cut -d' ' -f2 "$work/b" | median); am=$(cut -d' ' -f2 "$work/a" | median); cm=$(cut -d' ' -f2 "$work/c" | median)
+	printf '%-6s %6s | %8s %8s %8s | %9.1f %9.1f %7.1f | %7.2f %7.2f\n' "$n" "$stacks" "$bt" "$at" "$ct" \
+		"$(echo "$bm/1024" | bc -l)" "$(echo "$am/1024" | bc -l)" "$(echo "$cm/1024" | bc -l)" \
+		"$(echo "$at/$bt" | bc -l)" "$(echo "$ct/$bt" | bc -l)"
 done
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -srm)"
