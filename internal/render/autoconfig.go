@@ -90,6 +90,8 @@ var templateFuncs = template.FuncMap{
 	},
 }
 
+// execTemplate renders one of the embedded templates; a missing key is an
+// error rather than an empty string in a generated script.
 func execTemplate(name string, data any) ([]byte, error) {
 	t, err := template.New(name).Funcs(templateFuncs).Option("missingkey=error").ParseFS(templates.FS, name)
 	if err != nil {

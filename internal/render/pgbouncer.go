@@ -1,18 +1,15 @@
 package render
 
 import (
-	"bytes"
 	"fmt"
 	"path"
 	"strconv"
 	"strings"
-	"text/template"
 
 	"github.com/azagen/azagen/internal/escape"
 	"github.com/azagen/azagen/internal/model"
 	"github.com/azagen/azagen/internal/normalize"
 	"github.com/azagen/azagen/internal/output"
-	"github.com/azagen/azagen/templates"
 )
 
 // PgBouncerAuthQuery is the auth_query of every rendered pgbouncer.ini. The
@@ -280,22 +277,10 @@ func PgBouncerEntrypoint(c *model.Config, st *model.Stack, svc *model.Service) (
 	// The line without its password, which the script escapes at run time.
 	d.PgpassPrefix = escape.ShellSingleQuote(escape.PgpassLine(login.Host, login.Port, login.Database, login.User, ""))
 
-	data, err := execScriptTemplate("pgbouncer-entrypoint.sh.tmpl", d)
+	data, err := execTemplate("pgbouncer-entrypoint.sh.tmpl", d)
 	if err != nil {
 		return fail("%v", err)
 	}
 	return output.File{Path: p, Data: data, Mode: 0o755}, nil
 }
 
-// execScriptTemplate renders one of the embedded script templates.
-func execScriptTemplate(name string, data any) ([]byte, error) {
-	t, err := template.New(name).Option("missingkey=error").ParseFS(templates.FS, name)
-	if err != nil {
-		return nil, fmt.Errorf("template %s: %w", name, err)
-	}
-	var b bytes.Buffer
-	if err := t.Execute(&b, data); err != nil {
-		return nil, fmt.Errorf("template %s: %w", name, err)
-	}
-	return b.Bytes(), nil
-}

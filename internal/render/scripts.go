@@ -173,7 +173,7 @@ func RolesInit(c *model.Config, st *model.Stack, svc *model.Service) (output.Fil
 		}
 	}
 
-	data, err := execScriptTemplate("roles-init.sh.tmpl", d)
+	data, err := execTemplate("roles-init.sh.tmpl", d)
 	if err != nil {
 		return fail("%v", err)
 	}
@@ -217,7 +217,7 @@ func ReplicaBootstrap(c *model.Config, st *model.Stack, svc *model.Service) (out
 		PGDataDefault: ContainerPGDataDefault,
 		WaitSeconds:   replicaWaitSeconds,
 	}
-	data, err := execScriptTemplate("replica-bootstrap.sh.tmpl", d)
+	data, err := execTemplate("replica-bootstrap.sh.tmpl", d)
 	if err != nil {
 		return output.File{}, fmt.Errorf("render %s: %v", p, err)
 	}
