@@ -283,4 +283,3 @@ func PgBouncerEntrypoint(c *model.Config, st *model.Stack, svc *model.Service) (
 	}
 	return output.File{Path: p, Data: data, Mode: 0o755}, nil
 }
-
