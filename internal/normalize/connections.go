@@ -106,8 +106,15 @@ func secretRef(r *model.Role) model.EnvValue {
 	return model.EnvValue{
 		Var:      r.PasswordVar,
 		Required: fmt.Sprintf("set %s, the password of role %s", r.PasswordVar, r.Name),
-		Doc:      fmt.Sprintf("Password of the PostgreSQL role %s.", r.Name),
+		Doc:      roleDoc(r),
 	}
+}
+
+func roleDoc(r *model.Role) string {
+	if r.PgBouncerOnly {
+		return fmt.Sprintf("Password of %s, a PgBouncer-only login (admin console); no PostgreSQL role has it.", r.Name)
+	}
+	return fmt.Sprintf("Password of the PostgreSQL role %s.", r.Name)
 }
 
 // Superuser returns the role flagged superuser.
