@@ -1,12 +1,15 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -16,13 +19,18 @@ type hostileCase struct {
 	name    string
 	main    []byte
 	overlay []byte
+	args    []string
+	// subprocess runs the case in its own azagen process.
+	subprocess bool
 }
 
 // hostileCases builds the corpus in code: some inputs are megabytes large
 // or random, which does not belong in the repository as files.
 func hostileCases(repo []byte) []hostileCase {
 	var cs []hostileCase
-	add := func(name string, main, overlay []byte) { cs = append(cs, hostileCase{name, main, overlay}) }
+	add := func(name string, main, overlay []byte) {
+		cs = append(cs, hostileCase{name: name, main: main, overlay: overlay})
+	}
 	ov := func(name, src string) { add(name, nil, []byte(src)) }
 
 	// Empty and near-empty sources.
@@ -113,6 +121,10 @@ func hostileCases(repo []byte) []hostileCase {
 	ov("many errors at once", strings.Repeat("package azagen\n", 1)+strings.Repeat("stacks: single: name: 1\n", 500))
 	ov("huge integer", "package azagen\nstacks: single: services: postgres: ports: [{container: 5432, host: 123456789012345678901234567890}]\n")
 	ov("negative resources", "package azagen\nstacks: single: services: postgres: resources: pids: -1\n")
+	// Unbounded work from a few bytes: refused once the budget is spent.
+	cs = append(cs, hostileCase{name: "list.Range over 10^9 items",
+		overlay: []byte("package azagen\nimport \"list\"\n_x: list.Range(0, 1000000000, 1)\n"),
+		args:    []string{"--timeout", "2s"}, subprocess: true})
 	return cs
 }
 
@@ -136,6 +148,7 @@ func TestHostileInputs(t *testing.T) {
 		t.Fatalf("valid render exited %d:\n%s", code, stderr)
 	}
 	before := snapshotTree(t, filepath.Join(valid, "generated"))
+	bin := sync.OnceValue(func() string { return buildAzagen(t) })
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			main := filepath.Join(valid, "stacks.cue")
@@ -145,12 +158,27 @@ func TestHostileInputs(t *testing.T) {
 				must(t, os.WriteFile(main, c.main, 0o644))
 			}
 			args = append(args, "--file", main)
+			args = append(args, c.args...)
 			if c.overlay != nil {
 				ov := filepath.Join(t.TempDir(), "overlay.cue")
 				must(t, os.WriteFile(ov, c.overlay, 0o644))
 				args = append(args, "--overlay", ov)
 			}
-			code, _, stderr := runCLI(t, args...)
+			var code int
+			var stderr string
+			if c.subprocess {
+				// The evaluation this case abandons keeps running until its
+				// process exits: give it a process of its own.
+				cmd := exec.Command(bin(), args...)
+				out, err := cmd.CombinedOutput()
+				var ee *exec.ExitError
+				if errors.As(err, &ee) {
+					code = ee.ExitCode()
+				}
+				stderr = string(out)
+			} else {
+				code, _, stderr = runCLI(t, args...)
+			}
 			if code != exitInvalid {
 				t.Fatalf("exit %d, want %d:\n%.2000s", code, exitInvalid, stderr)
 			}

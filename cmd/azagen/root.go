@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -55,6 +56,7 @@ type app struct {
 	// their own JSON document.
 	jsonOwnedByCommand bool
 	noCache            bool
+	timeout            time.Duration
 }
 
 // inputs lists stacks.cue followed by the overlays, in unification order.
@@ -99,7 +101,7 @@ func (a *app) compile(ctx context.Context) (*compile.Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, err := compile.CompileWith(ctx, compile.Options{Files: a.inputs(), CacheDir: a.cacheDir()})
+	res, err := a.compileWithin(ctx)
 	if err != nil {
 		var re *load.ReadError
 		if errors.As(err, &re) {
@@ -127,6 +129,34 @@ func (a *app) compile(ctx context.Context) (*compile.Result, error) {
 		return res, &exitErr{code: exitInvalid}
 	}
 	return res, nil
+}
+
+// compileWithin runs the pipeline under the --timeout budget. CUE's
+// evaluation cannot be interrupted, and a few lines of CUE can ask for
+// unbounded work (list.Range over 10^8 items ran out the clock and the
+// memory), so an input that exhausts the budget is reported as invalid and
+// the process exits with the evaluation abandoned.
+func (a *app) compileWithin(ctx context.Context) (*compile.Result, error) {
+	type outcome struct {
+		res *compile.Result
+		err error
+	}
+	done := make(chan outcome, 1)
+	go func() {
+		res, err := compile.CompileWith(ctx, compile.Options{Files: a.inputs(), CacheDir: a.cacheDir()})
+		done <- outcome{res, err}
+	}()
+	select {
+	case o := <-done:
+		return o.res, o.err
+	case <-time.After(a.timeout):
+		return &compile.Result{Diags: diag.List{{
+			Rule: "eval-budget", Severity: diag.Error,
+			Pos: diag.Position{File: a.file, Line: 1, Col: 1},
+			Message: fmt.Sprintf("evaluation did not finish within %s: the input asks for values too large to check "+
+				"(for example list.Range over millions of items); raise --timeout if that is intended", a.timeout),
+		}}}, nil
+	}
 }
 
 // Machine-readable diagnostics go to stdout where tools read them; human
@@ -159,6 +189,7 @@ and the CI diff gate.
 	pf.StringArrayVar(&a.overlays, "overlay", nil, "extra .cue file unified on top of --file (repeatable, applied in order)")
 	pf.StringVar(&a.outDir, "out", "", "output directory (default: generated/ beside --file)")
 	pf.StringVar(&a.format, "format", "text", "diagnostics format: text, json or github")
+	pf.DurationVar(&a.timeout, "timeout", 30*time.Second, "give up on an input whose evaluation takes longer (exit 2)")
 	pf.BoolVar(&a.noCache, "no-cache", false, "do not remember compose files that passed validation (also AZAGEN_CACHE=off)")
 	cmd.AddCommand(newRenderCmd(a), newCheckCmd(a), newVetCmd(a), newVersionCmd(a), newRulesCmd(a), newExplainCmd(a))
 	return cmd
