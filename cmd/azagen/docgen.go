@@ -34,7 +34,7 @@ func (a *app) docsStep(res *compile.Result, format diag.Format, check bool) (*do
 	if !diags.HasErrors() {
 		return dres, nil
 	}
-	if err := diags.Print(a.stderrFor(format), format); err != nil {
+	if err := diags.Print(a.diagWriter(format), format); err != nil {
 		return nil, &exitErr{code: exitError, err: err}
 	}
 	if format == diag.Text {

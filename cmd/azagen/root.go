@@ -112,7 +112,7 @@ func (a *app) compile(ctx context.Context) (*compile.Result, error) {
 	// JSON output of a valid input is printed by the command itself (check
 	// combines it with the drift); text and GitHub findings print here.
 	if (format != diag.JSON && len(res.Diags) > 0) || (format == diag.JSON && (res.Diags.HasErrors() || !a.jsonOwnedByCommand)) {
-		if err := res.Diags.Print(a.stderrFor(format), format); err != nil {
+		if err := res.Diags.Print(a.diagWriter(format), format); err != nil {
 			return nil, &exitErr{code: exitError, err: err}
 		}
 	}
@@ -159,9 +159,10 @@ func (a *app) compileWithin(ctx context.Context) (*compile.Result, error) {
 	}
 }
 
-// Machine-readable diagnostics go to stdout where tools read them; human
-// ones go to stderr so they never mix with a diff on stdout.
-func (a *app) stderrFor(f diag.Format) io.Writer {
+// diagWriter is where diagnostics go: machine-readable ones to stdout where
+// tools read them, human ones to stderr so they never mix with a diff on
+// stdout.
+func (a *app) diagWriter(f diag.Format) io.Writer {
 	if f == diag.Text {
 		return a.stderr
 	}

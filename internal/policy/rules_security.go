@@ -1,8 +1,9 @@
 package policy
 
 import (
-	"fmt"
 	"slices"
+
+	"github.com/azagen/azagen/internal/autoconfig"
 
 	"github.com/azagen/azagen/internal/diag"
 	"github.com/azagen/azagen/internal/model"
@@ -50,29 +51,10 @@ func reservationWithinLimit(c *checker) {
 		if r.MemoryReservation == "" {
 			return
 		}
-		limit, err1 := bytesOf(r.Memory)
-		res, err2 := bytesOf(r.MemoryReservation)
+		limit, err1 := autoconfig.MemoryMB(r.Memory)
+		res, err2 := autoconfig.MemoryMB(r.MemoryReservation)
 		if err1 == nil && err2 == nil && res > limit {
 			c.report(path+".resources.memory_reservation", "memory_reservation %s exceeds the memory limit %s", r.MemoryReservation, r.Memory)
 		}
 	})
-}
-
-func bytesOf(size string) (int64, error) {
-	var n int64
-	var unit string
-	if _, err := fmt.Sscanf(size, "%d%s", &n, &unit); err != nil {
-		return 0, err
-	}
-	switch unit {
-	case "k", "kb":
-		return n << 10, nil
-	case "m", "mb":
-		return n << 20, nil
-	case "g", "gb":
-		return n << 30, nil
-	case "b":
-		return n, nil
-	}
-	return 0, fmt.Errorf("unknown unit %q", unit)
 }

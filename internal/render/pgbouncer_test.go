@@ -2,7 +2,6 @@ package render_test
 
 import (
 	"bufio"
-	"context"
 	"maps"
 	"os"
 	"os/exec"
@@ -12,7 +11,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/azagen/azagen/internal/compile"
 	"github.com/azagen/azagen/internal/escape"
 	"github.com/azagen/azagen/internal/model"
 	"github.com/azagen/azagen/internal/normalize"
@@ -29,16 +27,7 @@ const showConfigTSV = "testdata/pgbouncer-1.18-show-config.tsv"
 // normalized model, failing on any diagnostic.
 func compileRepoConfig(t testing.TB) *model.Config {
 	t.Helper()
-	res, err := compile.Compile(context.Background(), []string{repoStacks})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(res.Diags) > 0 {
-		var b strings.Builder
-		res.Diags.Print(&b, "text")
-		t.Fatalf("stacks.cue has diagnostics:\n%s", b.String())
-	}
-	return res.Config
+	return compileRepoResult(t).Config
 }
 
 // pgbouncerServices returns every PgBouncer service of the configuration

@@ -25,9 +25,9 @@ const goldenDir = "testdata/golden"
 
 var update = os.Getenv("AZAGEN_UPDATE") == "1"
 
-// compileRepo renders the repository's stacks.cue through the whole
-// pipeline, as `azagen render` does.
-func compileRepo(t testing.TB) output.Set {
+// compileRepoResult compiles the repository's stacks.cue through the whole
+// pipeline, as `azagen render` does, failing on any diagnostic.
+func compileRepoResult(t testing.TB) *compile.Result {
 	t.Helper()
 	res, err := compile.Compile(context.Background(), []string{repoStacks})
 	if err != nil {
@@ -41,7 +41,13 @@ func compileRepo(t testing.TB) output.Set {
 	if res.Output == nil {
 		t.Fatal("no output")
 	}
-	return res.Output
+	return res
+}
+
+// compileRepo is the rendered output set of the repository's stacks.cue.
+func compileRepo(t testing.TB) output.Set {
+	t.Helper()
+	return compileRepoResult(t).Output
 }
 
 // TestGolden compares every rendered file with testdata/golden. Run with
