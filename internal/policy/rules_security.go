@@ -4,7 +4,6 @@ import (
 	"slices"
 
 	"github.com/azagen/azagen/internal/autoconfig"
-
 	"github.com/azagen/azagen/internal/diag"
 	"github.com/azagen/azagen/internal/model"
 )
