@@ -1,6 +1,9 @@
 package escape
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // IniValue checks that s can be written verbatim as a pgbouncer.ini value
 // ("key = s") and returns it unchanged. PgBouncer's ini reader
@@ -35,4 +38,15 @@ func IniValue(s string) (string, error) {
 		return "", fmt.Errorf("a pgbouncer.ini value cannot end with %s: PgBouncer strips it", describeByte(last))
 	}
 	return s, nil
+}
+
+// IniKey checks a pgbouncer.ini key: the database and user names of
+// [databases] and [users] are keys, and PgBouncer's ini reader ends a key at
+// whitespace or '=' and treats a line starting with ';', '#' or '[' as a
+// comment or a section.
+func IniKey(k string) error {
+	if k == "" || strings.ContainsAny(k, " \t\r\n\v\f=\x00") || strings.ContainsAny(k[:1], ";#[") {
+		return fmt.Errorf("%q cannot be a pgbouncer.ini key", k)
+	}
+	return nil
 }

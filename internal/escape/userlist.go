@@ -53,8 +53,14 @@ func UserlistLine(user, password string) string {
 	if err := ValidateUserlistEntry(user, password); err != nil {
 		panic(unrepresentable("UserlistLine", "ValidateUserlistEntry", err))
 	}
-	return `"` + strings.ReplaceAll(user, `"`, `""`) + `" "` + strings.ReplaceAll(password, `"`, `""`) + `"`
+	return UserlistToken(user) + " " + UserlistToken(password)
 }
+
+// UserlistToken double-quotes one auth_file token (a user name or a
+// password) the way UserlistLine writes it, without validating it: the
+// PgBouncer entrypoint quotes a user name with it and appends a password
+// that only exists at run time.
+func UserlistToken(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
 
 // ParseUserlistLine reads one auth_file entry the way PgBouncer's
 // load_auth_file does, and is the inverse of UserlistLine.

@@ -10,6 +10,7 @@ import (
 	"text/template"
 
 	"github.com/azagen/azagen/internal/autoconfig"
+	"github.com/azagen/azagen/internal/escape"
 	"github.com/azagen/azagen/internal/model"
 	"github.com/azagen/azagen/internal/normalize"
 	"github.com/azagen/azagen/internal/output"
@@ -180,21 +181,10 @@ psql -v ON_ERROR_STOP=1 --no-psqlrc --no-password \
 	--dbname "${POSTGRES_DB:-${POSTGRES_USER:-postgres}}" <<'SQL'
 `)
 	for _, ext := range cfg.PostgreSQL.Extensions {
-		fmt.Fprintf(&b, "CREATE EXTENSION IF NOT EXISTS %s CASCADE;\n", quoteIdent(ext))
+		fmt.Fprintf(&b, "CREATE EXTENSION IF NOT EXISTS %s CASCADE;\n", escape.SQLIdentMinimal(ext))
 	}
 	b.WriteString("SQL\n")
 	return output.File{Path: ExtensionsInitPath, Data: []byte(b.String()), Mode: 0o755}
-}
-
-// quoteIdent quotes an SQL identifier when it is not a plain lower-case
-// name (the schema allows '-' in names, which SQL does not).
-func quoteIdent(s string) string {
-	for _, r := range s {
-		if (r < 'a' || r > 'z') && (r < '0' || r > '9') && r != '_' {
-			return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
-		}
-	}
-	return s
 }
 
 // orderedKeys returns the keys of m in the order of known, then any others

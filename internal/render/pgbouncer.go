@@ -57,7 +57,7 @@ func PgBouncerIni(c *model.Config, st *model.Stack, svc *model.Service) (output.
 	b.WriteString(";; their passwords, and the [databases] entries force no server user.\n")
 
 	line := func(key, value string) error {
-		if err := iniKey(key); err != nil {
+		if err := escape.IniKey(key); err != nil {
 			return err
 		}
 		v, err := escape.IniValue(value)
@@ -107,17 +107,6 @@ func PgBouncerIni(c *model.Config, st *model.Stack, svc *model.Service) (output.
 		}
 	}
 	return output.File{Path: p, Data: []byte(b.String())}, nil
-}
-
-// iniKey checks a pgbouncer.ini key: the database and user names of
-// [databases] and [users] are keys, and PgBouncer's ini reader ends a key at
-// whitespace or '=' and treats a line starting with ';', '#' or '[' as a
-// comment or a section.
-func iniKey(k string) error {
-	if k == "" || strings.ContainsAny(k, " \t\r\n\v\f=\x00") || strings.ContainsAny(k[:1], ";#[") {
-		return fmt.Errorf("%q cannot be a pgbouncer.ini key", k)
-	}
-	return nil
 }
 
 // IniSetting is one key = value line of pgbouncer.ini.
@@ -252,7 +241,7 @@ func PgBouncerEntrypoint(c *model.Config, st *model.Stack, svc *model.Service) (
 			RoleQ:        escape.ShellSingleQuote(name),
 			Var:          r.PasswordVar,
 			ShellVar:     fmt.Sprintf("password_%d", i+1),
-			UserlistUser: escape.ShellSingleQuote(`"` + strings.ReplaceAll(name, `"`, `""`) + `"`),
+			UserlistUser: escape.ShellSingleQuote(escape.UserlistToken(name)),
 		})
 		users = append(users, name)
 	}

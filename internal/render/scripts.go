@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/azagen/azagen/internal/escape"
 	"github.com/azagen/azagen/internal/model"
 	"github.com/azagen/azagen/internal/normalize"
 	"github.com/azagen/azagen/internal/output"
@@ -122,8 +123,8 @@ func RolesInit(c *model.Config, st *model.Stack, svc *model.Service) (output.Fil
 		attrs = append(attrs, fmt.Sprintf("CONNECTION LIMIT %d", limit))
 		d.Roles = append(d.Roles, initRole{
 			Name:        r.Name,
-			Ident:       sqlIdent(r.Name),
-			Literal:     sqlLiteral(r.Name),
+			Ident:       escape.SQLIdent(r.Name),
+			Literal:     escape.SQLLiteral(r.Name),
 			PasswordVar: r.PasswordVar,
 			PsqlVar:     fmt.Sprintf("azagen_password_%d_%s", i+1, psqlVarName.ReplaceAllString(r.Name, "_")),
 			Attributes:  strings.Join(attrs, " "),
@@ -134,11 +135,11 @@ func RolesInit(c *model.Config, st *model.Stack, svc *model.Service) (output.Fil
 
 	for _, r := range normalize.Replicas(c, st, svc) {
 		slot := r.Postgres.Upstream.Slot
-		if i := slices.IndexFunc(d.Slots, func(s initSlot) bool { return s.Literal == sqlLiteral(slot) }); i >= 0 {
+		if i := slices.IndexFunc(d.Slots, func(s initSlot) bool { return s.Literal == escape.SQLLiteral(slot) }); i >= 0 {
 			d.Slots[i].For += ", " + r.Key
 			continue
 		}
-		d.Slots = append(d.Slots, initSlot{Literal: sqlLiteral(slot), For: r.Key})
+		d.Slots = append(d.Slots, initSlot{Literal: escape.SQLLiteral(slot), For: r.Key})
 	}
 	slices.SortFunc(d.Slots, func(a, b initSlot) int { return strings.Compare(a.Literal, b.Literal) })
 
@@ -165,11 +166,11 @@ func RolesInit(c *model.Config, st *model.Stack, svc *model.Service) (output.Fil
 	if len(authUsers) > 0 {
 		slices.Sort(authUsers)
 		for _, u := range authUsers {
-			d.AuthUsers = append(d.AuthUsers, sqlIdent(u))
+			d.AuthUsers = append(d.AuthUsers, escape.SQLIdent(u))
 		}
 		slices.Sort(databases[1:])
 		for _, db := range databases {
-			d.Databases = append(d.Databases, initDatabase{Name: db, Ident: sqlIdent(db), Literal: sqlLiteral(db), Template: db == "template1"})
+			d.Databases = append(d.Databases, initDatabase{Name: db, Ident: escape.SQLIdent(db), Literal: escape.SQLLiteral(db), Template: db == "template1"})
 		}
 	}
 
@@ -223,10 +224,3 @@ func ReplicaBootstrap(c *model.Config, st *model.Stack, svc *model.Service) (out
 	}
 	return output.File{Path: p, Data: data, Mode: 0o755}, nil
 }
-
-// sqlIdent quotes s as an SQL identifier.
-func sqlIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
-
-// sqlLiteral quotes s as an SQL string literal (standard_conforming_strings
-// is on in every supported PostgreSQL, so a backslash is literal).
-func sqlLiteral(s string) string { return `'` + strings.ReplaceAll(s, `'`, `''`) + `'` }
