@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"github.com/azagen/azagen/internal/corpus"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -22,6 +21,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/rogpeppe/go-internal/testscript"
 	"github.com/rogpeppe/go-internal/txtar"
+
+	"github.com/azagen/azagen/internal/corpus"
 )
 
 // repoStacks is the repository's stacks.cue, relative to this package. The

@@ -13,6 +13,7 @@ import (
 
 	"github.com/azagen/azagen/internal/composecheck"
 	"github.com/azagen/azagen/internal/composelint"
+	"github.com/azagen/azagen/internal/derive"
 	"github.com/azagen/azagen/internal/diag"
 	"github.com/azagen/azagen/internal/load"
 	"github.com/azagen/azagen/internal/model"
@@ -112,7 +113,7 @@ func validateCompose(ctx context.Context, cache *composecheck.Cache, cfg *model.
 			// The KICS findings point into the generated file: they mean
 			// the renderer emitted something the rules forbid.
 			found[i] = composelint.Check(filepath.ToSlash(filepath.Join("generated", p)), f.Data)
-			if err := cache.Validate(ctx, p, dir, st.Name, f.Data, render.SampleEnvironment(st)); err != nil {
+			if err := cache.Validate(ctx, p, dir, st.Name, f.Data, derive.SampleEnvironment(st)); err != nil {
 				path := "stacks." + sk
 				found[i] = append(found[i], diag.Diagnostic{Rule: RuleCompose, Severity: diag.Error, Pos: src.Pos(path), Path: path,
 					Message: fmt.Sprintf("rendered %s is not a valid compose file: %v", p, err)})

@@ -3,7 +3,6 @@ package compile_test
 import (
 	"bytes"
 	"context"
-	"github.com/azagen/azagen/internal/corpus"
 	"os"
 	"path/filepath"
 	"slices"
@@ -14,6 +13,7 @@ import (
 	"github.com/rogpeppe/go-internal/txtar"
 
 	"github.com/azagen/azagen/internal/compile"
+	"github.com/azagen/azagen/internal/corpus"
 	"github.com/azagen/azagen/internal/diag"
 	"github.com/azagen/azagen/internal/output"
 )

@@ -10,8 +10,8 @@ import (
 
 	"github.com/azagen/azagen/internal/compile"
 	"github.com/azagen/azagen/internal/composecheck"
+	"github.com/azagen/azagen/internal/derive"
 	"github.com/azagen/azagen/internal/model"
-	"github.com/azagen/azagen/internal/render"
 )
 
 const repoStacks = "../../stacks.cue"
@@ -42,7 +42,7 @@ func renderRepo(t *testing.T) []rendered {
 		if !ok {
 			t.Fatalf("%s not rendered", p)
 		}
-		out = append(out, rendered{p, filepath.Dir(filepath.FromSlash(p)), st.Name, f.Data, render.SampleEnvironment(st)})
+		out = append(out, rendered{p, filepath.Dir(filepath.FromSlash(p)), st.Name, f.Data, derive.SampleEnvironment(st)})
 	}
 	if len(out) == 0 {
 		t.Fatal("no stack rendered")

@@ -17,7 +17,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"github.com/azagen/azagen/internal/output"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -28,6 +27,7 @@ import (
 	"github.com/azagen/azagen/internal/diag"
 	"github.com/azagen/azagen/internal/load"
 	"github.com/azagen/azagen/internal/model"
+	"github.com/azagen/azagen/internal/output"
 )
 
 // Dir is the docs directory beside stacks.cue.

@@ -11,11 +11,11 @@ import (
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/token"
 
+	"github.com/azagen/azagen/internal/derive"
 	"github.com/azagen/azagen/internal/diag"
 	"github.com/azagen/azagen/internal/load"
 	"github.com/azagen/azagen/internal/model"
 	"github.com/azagen/azagen/internal/output"
-	"github.com/azagen/azagen/internal/render"
 )
 
 // Kinds of provenance entries.
@@ -220,7 +220,7 @@ func Explain(in ExplainInput, path string) (*Explanation, error) {
 		if !ok {
 			return nil, notFound(in.Source.Value, segs)
 		}
-		ex.Value = render.Interpolation(e.Key, e.Value)
+		ex.Value = derive.Interpolation(e.Key, e.Value)
 		if v.Exists() {
 			ex.Sources = append(ex.Sources, cueSources(in.Source, v)...)
 		} else {
@@ -533,14 +533,14 @@ func healthNeedles(svc *model.Service, rest []segment) []needle {
 func genericNeedles(in ExplainInput, segs []segment, svc *model.Service, rest []segment, v cue.Value) [][]needle {
 	last := segs[len(segs)-1]
 	if svc != nil && len(rest) >= 2 && rest[0].label == "ports" && rest[1].isIdx && rest[1].index < len(svc.Ports) {
-		return [][]needle{{{value: render.PortSpec(svc.Ports[rest[1].index])}}}
+		return [][]needle{{{value: derive.PortSpec(svc.Ports[rest[1].index])}}}
 	}
 	isSetting := len(segs) >= 2 && !last.isIdx && segs[len(segs)-2].label == "settings" ||
 		len(segs) == 3 && segs[0].label == "postgresql" && segs[1].label == "base"
 	if isSetting {
 		var g model.GUCValue
 		if err := g.UnmarshalCUE(v); err == nil {
-			if lit, err := render.GUCLiteral(g); err == nil {
+			if lit, err := derive.GUCLiteral(g); err == nil {
 				return [][]needle{{{exact: last.label + " = " + lit}}}
 			}
 		}

@@ -11,7 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/azagen/azagen/internal/compile"
-	"github.com/azagen/azagen/internal/render"
+	"github.com/azagen/azagen/internal/derive"
 )
 
 func explainInput(res *compile.Result) ExplainInput {
@@ -107,8 +107,8 @@ func TestExplainSchemaDefault(t *testing.T) {
 				if ex.Value != p.HostIP || ex.Sources[0].Pos == nil || ex.Sources[0].Pos.File != "schema/service.cue" {
 					t.Errorf("%s: %+v", path, ex)
 				}
-				if len(ex.UsedIn) != 1 || !strings.Contains(ex.UsedIn[0].Text, render.PortSpec(p)) {
-					t.Errorf("%s used in %+v, want the port spec %s", path, ex.UsedIn, render.PortSpec(p))
+				if len(ex.UsedIn) != 1 || !strings.Contains(ex.UsedIn[0].Text, derive.PortSpec(p)) {
+					t.Errorf("%s used in %+v, want the port spec %s", path, ex.UsedIn, derive.PortSpec(p))
 				}
 				return
 			}
@@ -168,7 +168,7 @@ func TestExplainDerived(t *testing.T) {
 				if len(ex.Sources) != 1 || ex.Sources[0].Kind != FromNormalize || !strings.Contains(ex.Sources[0].Note, e.Origin) {
 					t.Errorf("%s sources %+v", path, ex.Sources)
 				}
-				want := e.Key + ": " + render.Interpolation(e.Key, e.Value)
+				want := e.Key + ": " + derive.Interpolation(e.Key, e.Value)
 				if !slices.ContainsFunc(ex.UsedIn, func(u Use) bool { return u.Text == want }) {
 					t.Errorf("%s used in %+v, want a line %q", path, ex.UsedIn, want)
 				}

@@ -13,13 +13,13 @@ import (
 	"github.com/azagen/azagen/internal/autoconfig"
 	"github.com/azagen/azagen/internal/compile"
 	"github.com/azagen/azagen/internal/composelint"
+	"github.com/azagen/azagen/internal/derive"
 	"github.com/azagen/azagen/internal/diag"
 	"github.com/azagen/azagen/internal/duration"
 	"github.com/azagen/azagen/internal/load"
 	"github.com/azagen/azagen/internal/model"
 	"github.com/azagen/azagen/internal/normalize"
 	"github.com/azagen/azagen/internal/policy"
-	"github.com/azagen/azagen/internal/render"
 )
 
 // argKind says what may follow a table name after the dot.
@@ -174,7 +174,7 @@ func renderPorts(in *Input, arg string) (string, error) {
 	t := newTable(head(all, "Service", "Host IP", "Host port", "Container port", "Listens in the container", "Expose reason")...)
 	for _, st := range stacksFor(in.Config, arg) {
 		for _, svc := range services(st) {
-			for _, p := range render.SortedPorts(svc.Ports) {
+			for _, p := range derive.SortedPorts(svc.Ports) {
 				reason := none
 				if p.ExposeReason != "" {
 					reason = text(p.ExposeReason)
@@ -197,9 +197,9 @@ func listenIn(c *model.Config, svc *model.Service) string {
 		}
 		lit := ""
 		if ok {
-			lit, _ = render.GUCLiteral(v)
+			lit, _ = derive.GUCLiteral(v)
 		} else {
-			lit, _ = render.GUCLiteral(model.GUCValue{Kind: "string", String: svc.Postgres.ListenAddresses})
+			lit, _ = derive.GUCLiteral(model.GUCValue{Kind: "string", String: svc.Postgres.ListenAddresses})
 		}
 		return code("listen_addresses = " + lit)
 	case svc.PgBouncer != nil:
@@ -238,7 +238,7 @@ func renderEnv(in *Input, arg string) (string, error) {
 	all := arg == ""
 	t := newTable(head(all, "Variable", "Default", "Required", "Used by", "Description")...)
 	for _, st := range stacksFor(in.Config, arg) {
-		for _, v := range render.Variables(st) {
+		for _, v := range derive.Variables(st) {
 			def, req := none, "no"
 			if v.Default != nil {
 				def = code(*v.Default)
@@ -369,7 +369,7 @@ func stackGUCCell(c *model.Config, svc *model.Service, name string) string {
 
 // gucCell renders a setting the way postgresql.conf holds it.
 func gucCell(v model.GUCValue) string {
-	lit, err := render.GUCLiteral(v)
+	lit, err := derive.GUCLiteral(v)
 	if err != nil {
 		return text(err.Error())
 	}

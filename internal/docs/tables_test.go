@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/azagen/azagen/internal/render"
+	"github.com/azagen/azagen/internal/derive"
 )
 
 // cells splits a Markdown table row into its cells, honouring \| escapes.
@@ -106,7 +106,7 @@ func TestDocsTablesFollowTheModel(t *testing.T) {
 		}
 		for _, svc := range st.Services {
 			for _, p := range svc.Ports {
-				spec := render.PortSpec(p)
+				spec := derive.PortSpec(p)
 				parts := strings.Split(spec, ":")
 				found := slices.ContainsFunc(rows, func(r []string) bool {
 					return r[0] == code(svc.Key) && r[1] == code(parts[0]) && r[2] == parts[1] && r[3] == parts[2]
@@ -118,7 +118,7 @@ func TestDocsTablesFollowTheModel(t *testing.T) {
 		}
 
 		out, _ = renderTable(in, "env."+k)
-		vars := render.Variables(st)
+		vars := derive.Variables(st)
 		rows = tableRows(t, "env", out)
 		if len(rows) != len(vars) {
 			t.Errorf("env.%s: %d rows for %d variables", k, len(rows), len(vars))

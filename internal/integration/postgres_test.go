@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/azagen/azagen/internal/derive"
 	"github.com/azagen/azagen/internal/model"
-	"github.com/azagen/azagen/internal/render"
 )
 
 // TestPostgresLoadsRenderedConfig starts PostgreSQL 18 on each stack's rendered
@@ -73,7 +73,7 @@ func TestPostgresLoadsRenderedConfig(t *testing.T) {
 				}
 			}
 
-			checkHBARules(t, pg, len(render.HBARules(res.Config, st, svcModel)))
+			checkHBARules(t, pg, len(derive.HBARules(res.Config, st, svcModel)))
 
 			if err := pg.Stop(); err != nil {
 				t.Fatal(err)

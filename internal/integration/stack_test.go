@@ -27,9 +27,9 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/azagen/azagen/internal/compile"
+	"github.com/azagen/azagen/internal/derive"
 	"github.com/azagen/azagen/internal/model"
 	"github.com/azagen/azagen/internal/oracle"
-	"github.com/azagen/azagen/internal/render"
 )
 
 // stacksSource is the repository's stacks.cue, seen from this package's directory.
@@ -163,7 +163,7 @@ func sampleEnvironment(t testing.TB, res *compile.Result, stack string) map[stri
 	if st == nil {
 		t.Fatalf("no stack %q", stack)
 	}
-	return render.SampleEnvironment(st)
+	return derive.SampleEnvironment(st)
 }
 
 // serviceEnvironment interpolates the service's rendered environment with env, as compose

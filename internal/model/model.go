@@ -40,9 +40,21 @@ type ServerBuild struct {
 	IOUring bool `json:"io_uring"`
 }
 
+// GUCKind is the CUE kind a setting was written as; it decides quoting in
+// postgresql.conf.
+type GUCKind string
+
+// GUC kinds.
+const (
+	GUCString GUCKind = "string"
+	GUCInt    GUCKind = "int"
+	GUCFloat  GUCKind = "float"
+	GUCBool   GUCKind = "bool"
+)
+
 // GUCValue is a setting value: string, number or boolean, as written.
 type GUCValue struct {
-	Kind   string // "string", "int", "float" or "bool"
+	Kind   GUCKind
 	String string
 	Int    int64
 	Float  float64
@@ -54,19 +66,19 @@ func (g *GUCValue) UnmarshalCUE(v cue.Value) error {
 	switch v.Kind() {
 	case cue.BoolKind:
 		b, err := v.Bool()
-		*g = GUCValue{Kind: "bool", Bool: b}
+		*g = GUCValue{Kind: GUCBool, Bool: b}
 		return err
 	case cue.IntKind:
 		i, err := v.Int64()
-		*g = GUCValue{Kind: "int", Int: i}
+		*g = GUCValue{Kind: GUCInt, Int: i}
 		return err
 	case cue.FloatKind, cue.NumberKind:
 		f, err := v.Float64()
-		*g = GUCValue{Kind: "float", Float: f}
+		*g = GUCValue{Kind: GUCFloat, Float: f}
 		return err
 	default:
 		s, err := v.String()
-		*g = GUCValue{Kind: "string", String: s}
+		*g = GUCValue{Kind: GUCString, String: s}
 		return err
 	}
 }
@@ -227,9 +239,20 @@ type ResolvedHealthcheck struct {
 	Reason string
 }
 
+// PostgresRole is what a postgres service is in its stack (schema
+// service.cue, role!).
+type PostgresRole string
+
+// Postgres roles.
+const (
+	RolePrimary PostgresRole = "primary"
+	RoleReplica PostgresRole = "replica"
+	RoleSingle  PostgresRole = "single"
+)
+
 // PostgresSpec describes a PostgreSQL server.
 type PostgresSpec struct {
-	Role            string              `json:"role"`
+	Role            PostgresRole        `json:"role"`
 	ListenAddresses string              `json:"listen_addresses"`
 	Port            int                 `json:"port"`
 	DataVolume      string              `json:"data_volume"`

@@ -7,7 +7,15 @@ import "path"
 const (
 	BaseConfPath        = "postgres/postgresql-base.conf"
 	ExporterQueriesPath = "postgres/postgres_exporter_queries.yaml"
-	ManifestPath        = "manifest.json"
+)
+
+// Paths of the image's rendered files, relative to the output root. The
+// Dockerfile in docker/postgres copies them into the image (its build
+// context is the repository root).
+const (
+	EntrypointPath     = "postgres/docker-auto-config-entrypoint.sh"
+	HealthcheckPath    = "postgres/healthcheck.sh"
+	ExtensionsInitPath = "postgres/initdb/01-extensions.sh"
 )
 
 // StackDir is the output directory of a stack.
@@ -63,3 +71,8 @@ const (
 	ContainerUserlistPath    = "/tmp/userlist.txt"
 	ContainerImageEntrypoint = "/usr/local/bin/docker-auto-config-entrypoint.sh"
 )
+
+// ContainerPGDataDefault is PGDATA of the PostgreSQL 18 image the aza-pg
+// image builds on: a directory below the data volume, so a failed copy can
+// be renamed into place atomically.
+const ContainerPGDataDefault = ContainerDataPath + "/18/docker"

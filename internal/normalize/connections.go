@@ -51,18 +51,18 @@ func DerivedEnvironment(c *model.Config, st *model.Stack, svc *model.Service) []
 		}
 		pg := svc.Postgres
 		switch pg.Role {
-		case "replica":
+		case model.RoleReplica:
 			up := pg.Upstream
 			if r := c.Roles[up.User]; r != nil {
 				derive(r.PasswordVar, secretRef(r))
 			}
-			derive("POSTGRES_ROLE", literal("replica"))
+			derive("POSTGRES_ROLE", literal(string(model.RoleReplica)))
 			derive("PRIMARY_HOST", literal(up.Host))
 			derive("PRIMARY_PORT", literal(strconv.Itoa(up.Port)))
 			derive("PG_REPLICATION_USER", literal(up.User))
 			derive("REPLICATION_SLOT_NAME", literal(up.Slot))
 		default:
-			derive("POSTGRES_ROLE", literal("primary"))
+			derive("POSTGRES_ROLE", literal(string(model.RolePrimary)))
 			for _, r := range ServerRoles(c, st, svc) {
 				derive(r.PasswordVar, secretRef(r))
 			}
@@ -308,7 +308,7 @@ func mounts(st *model.Stack, svc *model.Service) []model.Mount {
 		file(model.BaseConfPath, model.ContainerBaseConfPath)
 		file(model.PostgresConfPath(st.Key), model.ContainerConfPath)
 		file(model.HBAPath(st.Key), model.ContainerHBAPath)
-		if pg.Role == "replica" {
+		if pg.Role == model.RoleReplica {
 			file(model.ReplicaBootstrapPath(st.Key), path.Join(model.ContainerAzagenDir, "replica-bootstrap.sh"))
 		} else {
 			file(model.RolesInitPath(st.Key), path.Join(model.ContainerInitdbDir, path.Base(model.RolesInitPath(st.Key))))
@@ -328,7 +328,7 @@ func command(st *model.Stack, svc *model.Service) (cmd, entrypoint []string) {
 	switch svc.Kind {
 	case model.KindPostgres:
 		cmd = []string{"postgres", "-c", "config_file=" + model.ContainerConfPath, "-c", "hba_file=" + model.ContainerHBAPath}
-		if svc.Postgres.Role == "replica" {
+		if svc.Postgres.Role == model.RoleReplica {
 			entrypoint = []string{"/bin/bash", path.Join(model.ContainerAzagenDir, "replica-bootstrap.sh")}
 		}
 	case model.KindPgBouncer:

@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/azagen/azagen/internal/compile"
+	"github.com/azagen/azagen/internal/derive"
 	"github.com/azagen/azagen/internal/duration"
 	"github.com/azagen/azagen/internal/load"
 	"github.com/azagen/azagen/internal/model"
@@ -329,9 +330,9 @@ func envSummary(env []model.EnvEntry) map[string]string {
 		case e.Value.IsLiteral():
 			out[e.Key] = "= " + *e.Value.Literal
 		case e.Value.Default != nil:
-			out[e.Key] = "var " + render.VarName(e.Key, e.Value) + " default " + *e.Value.Default
+			out[e.Key] = "var " + derive.VarName(e.Key, e.Value) + " default " + *e.Value.Default
 		default:
-			out[e.Key] = "var " + render.VarName(e.Key, e.Value) + " required"
+			out[e.Key] = "var " + derive.VarName(e.Key, e.Value) + " required"
 		}
 	}
 	return out
@@ -440,7 +441,7 @@ func TestRepoClientsMatchServers(t *testing.T) {
 		var out []string
 		for _, e := range svc.Env {
 			if !e.Value.IsLiteral() && e.Value.Default == nil {
-				out = append(out, render.VarName(e.Key, e.Value))
+				out = append(out, derive.VarName(e.Key, e.Value))
 			}
 		}
 		slices.Sort(out)

@@ -8,11 +8,11 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/azagen/azagen/internal/derive"
 	"github.com/azagen/azagen/internal/diag"
 	"github.com/azagen/azagen/internal/duration"
 	"github.com/azagen/azagen/internal/model"
 	"github.com/azagen/azagen/internal/normalize"
-	"github.com/azagen/azagen/internal/render"
 )
 
 func init() {
@@ -226,7 +226,7 @@ func replicaReachesPrimary(c *checker) {
 					c.report(path+".postgres.upstream.host", "%q does not resolve on network %s: stack %s has no postgres service of that name on it", up.Host, net.Name, other.Key)
 					return
 				}
-				if primary.Postgres.Role != "primary" {
+				if primary.Postgres.Role != model.RolePrimary {
 					c.report(path+".postgres.upstream.host", "%q in stack %s is a %s, not a primary", up.Host, other.Key, primary.Postgres.Role)
 				}
 				if primary.Postgres.Port != up.Port {
@@ -312,8 +312,8 @@ func envVariableConsistent(c *checker) {
 				if e.Value.IsLiteral() {
 					continue
 				}
-				v := render.VarName(e.Key, e.Value)
-				shape := render.Interpolation(e.Key, e.Value)
+				v := derive.VarName(e.Key, e.Value)
+				shape := derive.Interpolation(e.Key, e.Value)
 				if prev, ok := seen[v]; ok && prev != shape {
 					c.report(normalize.ServicePath(st, svc)+".environment."+e.Key, "variable %s is read as %s here but as %s elsewhere in the stack", v, shape, prev)
 				}
@@ -333,7 +333,7 @@ func envMessageSafe(c *checker) {
 			case !e.Value.IsLiteral():
 				text = e.Value.Required
 			}
-			if !render.InterpolationSafe(text) {
+			if !derive.InterpolationSafe(text) {
 				c.report(path+".environment."+e.Key, "%q contains '}', '$' or a control character, which compose interpolation cannot hold", text)
 			}
 		}

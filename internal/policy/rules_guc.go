@@ -1,14 +1,14 @@
 package policy
 
 import (
-	"github.com/azagen/azagen/internal/normalize"
 	"maps"
 	"slices"
 
+	"github.com/azagen/azagen/internal/derive"
 	"github.com/azagen/azagen/internal/diag"
 	"github.com/azagen/azagen/internal/guc"
 	"github.com/azagen/azagen/internal/model"
-	"github.com/azagen/azagen/internal/render"
+	"github.com/azagen/azagen/internal/normalize"
 )
 
 func init() {
@@ -37,7 +37,7 @@ func gucValid(c *checker) {
 	checker := guc.Checker{Extensions: loadedPrefixes(c.cfg.PostgreSQL), LZ4: b.LZ4, Zstd: b.Zstd, IOUring: b.IOUring}
 	check := func(path string, settings map[string]model.GUCValue) {
 		for _, name := range slices.Sorted(maps.Keys(settings)) {
-			if err := checker.Validate(name, render.GUCText(settings[name])); err != nil {
+			if err := checker.Validate(name, derive.GUCText(settings[name])); err != nil {
 				c.report(path+"."+normalize.Label(name), "%v", err)
 			}
 		}

@@ -8,10 +8,10 @@ import (
 	"strings"
 
 	"github.com/azagen/azagen/internal/autoconfig"
+	"github.com/azagen/azagen/internal/derive"
 	"github.com/azagen/azagen/internal/diag"
 	"github.com/azagen/azagen/internal/model"
 	"github.com/azagen/azagen/internal/normalize"
-	"github.com/azagen/azagen/internal/render"
 )
 
 func init() {
@@ -37,10 +37,10 @@ func init() {
 // base, else PostgreSQL's default.
 func effective(c *model.Config, svc *model.Service, name string, pgDefault string) string {
 	if v, ok := svc.Postgres.Settings[name]; ok {
-		return render.GUCText(v)
+		return derive.GUCText(v)
 	}
 	if v, ok := c.PostgreSQL.Base[name]; ok {
-		return render.GUCText(v)
+		return derive.GUCText(v)
 	}
 	return pgDefault
 }
@@ -113,7 +113,7 @@ func primaryOf(c *model.Config, replica *model.Service) (*model.Stack, *model.Se
 
 func standbyNotBelowPrimary(c *checker) {
 	c.eachService(func(st *model.Stack, svc *model.Service, path string) {
-		if svc.Postgres == nil || svc.Postgres.Role != "replica" {
+		if svc.Postgres == nil || svc.Postgres.Role != model.RoleReplica {
 			return
 		}
 		pst, primary := primaryOf(c.cfg, svc)

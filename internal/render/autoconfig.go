@@ -17,15 +17,6 @@ import (
 	"github.com/azagen/azagen/templates"
 )
 
-// Paths of the image's rendered files, relative to the output root. The
-// Dockerfile in docker/postgres copies them into the image (its build
-// context is the repository root).
-const (
-	EntrypointPath     = "postgres/docker-auto-config-entrypoint.sh"
-	HealthcheckPath    = "postgres/healthcheck.sh"
-	ExtensionsInitPath = "postgres/initdb/01-extensions.sh"
-)
-
 // ImageFiles renders what the aza-pg image ships besides postgresql-base.conf:
 // the auto-config entrypoint, the healthcheck and the initdb script that
 // creates the extensions.
@@ -136,7 +127,7 @@ func Entrypoint(cfg *model.Config) (output.File, error) {
 	if err != nil {
 		return output.File{}, err
 	}
-	return output.File{Path: EntrypointPath, Data: data, Mode: 0o755}, nil
+	return output.File{Path: model.EntrypointPath, Data: data, Mode: 0o755}, nil
 }
 
 // Healthcheck renders the image's healthcheck from the expected extensions
@@ -159,7 +150,7 @@ func Healthcheck(cfg *model.Config) (output.File, error) {
 	if err != nil {
 		return output.File{}, err
 	}
-	return output.File{Path: HealthcheckPath, Data: data, Mode: 0o755}, nil
+	return output.File{Path: model.HealthcheckPath, Data: data, Mode: 0o755}, nil
 }
 
 // ExtensionsInit renders the initdb script that creates postgresql.extensions.
@@ -184,7 +175,7 @@ psql -v ON_ERROR_STOP=1 --no-psqlrc --no-password \
 		fmt.Fprintf(&b, "CREATE EXTENSION IF NOT EXISTS %s CASCADE;\n", escape.SQLIdentMinimal(ext))
 	}
 	b.WriteString("SQL\n")
-	return output.File{Path: ExtensionsInitPath, Data: []byte(b.String()), Mode: 0o755}
+	return output.File{Path: model.ExtensionsInitPath, Data: []byte(b.String()), Mode: 0o755}
 }
 
 // orderedKeys returns the keys of m in the order of known, then any others

@@ -10,6 +10,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/azagen/azagen/internal/derive"
 	"github.com/azagen/azagen/internal/duration"
 	"github.com/azagen/azagen/internal/model"
 	"github.com/azagen/azagen/internal/output"
@@ -58,7 +59,7 @@ func Compose(st *model.Stack) (output.File, error) {
 }
 
 func service(st *model.Stack, svc *model.Service) *yaml.Node {
-	m := newMapping().set("image", str(ImageRef(svc.Image)))
+	m := newMapping().set("image", str(derive.ImageRef(svc.Image)))
 	if len(svc.DependsOn) > 0 {
 		deps := newMapping()
 		for _, k := range sortedNames(svc.DependsOn) {
@@ -76,14 +77,14 @@ func service(st *model.Stack, svc *model.Service) *yaml.Node {
 	if len(svc.Env) > 0 {
 		env := newMapping()
 		for _, e := range svc.Env {
-			env.set(e.Key, str(Interpolation(e.Key, e.Value)))
+			env.set(e.Key, str(derive.Interpolation(e.Key, e.Value)))
 		}
 		m.set("environment", env.n)
 	}
 	if len(svc.Ports) > 0 {
 		ports := list()
-		for _, p := range SortedPorts(svc.Ports) {
-			ports.Content = append(ports.Content, singleQuoted(PortSpec(p)))
+		for _, p := range derive.SortedPorts(svc.Ports) {
+			ports.Content = append(ports.Content, singleQuoted(derive.PortSpec(p)))
 		}
 		m.set("ports", ports)
 	}
@@ -109,24 +110,6 @@ func service(st *model.Stack, svc *model.Service) *yaml.Node {
 		m.set("tmpfs", strList(svc.Security.Tmpfs))
 	}
 	return m.n
-}
-
-// SortedPorts orders ports the way dclint's service-ports-alphabetical-order
-// rule expects: by the rendered string, numerically.
-func SortedPorts(ports []model.PortMapping) []model.PortMapping {
-	out := slices.Clone(ports)
-	slices.SortFunc(out, func(a, b model.PortMapping) int {
-		if c := strings.Compare(a.HostIP, b.HostIP); c != 0 {
-			return c
-		}
-		return a.Host - b.Host
-	})
-	return out
-}
-
-// PortSpec is the short compose syntax with a literal host IP.
-func PortSpec(p model.PortMapping) string {
-	return fmt.Sprintf("%s:%d:%d", p.HostIP, p.Host, p.Container)
 }
 
 // mountSpec renders a volume entry; file mounts are relative to the stack's

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/azagen/azagen/internal/derive"
 	"github.com/azagen/azagen/internal/model"
 	"github.com/azagen/azagen/internal/output"
 )
@@ -17,7 +18,7 @@ func EnvExample(st *model.Stack) output.File {
 	fmt.Fprintf(&b, "#\n# Environment of the %s stack. Copy this file to .env beside compose.yaml,\n", st.Name)
 	b.WriteString("# fill in every empty value and keep it private (chmod 600 .env).\n")
 	b.WriteString("# Compose refuses to start while a required variable is empty.\n")
-	for _, v := range Variables(st) {
+	for _, v := range derive.Variables(st) {
 		b.WriteString("\n")
 		if v.Doc != "" {
 			fmt.Fprintf(&b, "# %s\n", v.Doc)

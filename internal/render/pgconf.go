@@ -5,48 +5,16 @@ import (
 	"maps"
 	"path"
 	"slices"
-	"strconv"
 	"strings"
 
-	"github.com/azagen/azagen/internal/escape"
+	"github.com/azagen/azagen/internal/derive"
 	"github.com/azagen/azagen/internal/model"
 	"github.com/azagen/azagen/internal/output"
 )
 
-// GUCLiteral renders a setting value in postgresql.conf syntax: booleans as
-// on/off, numbers bare, strings single-quoted with quotes and backslashes
-// escaped.
-func GUCLiteral(v model.GUCValue) (string, error) {
-	switch v.Kind {
-	case "bool":
-		if v.Bool {
-			return "on", nil
-		}
-		return "off", nil
-	case "int":
-		return strconv.FormatInt(v.Int, 10), nil
-	case "float":
-		return strconv.FormatFloat(v.Float, 'f', -1, 64), nil
-	default:
-		return escape.ConfStringChecked(v.String)
-	}
-}
-
-// GUCText is the value as PostgreSQL parses it, without quotes: what the
-// catalog check and the docs compare.
-func GUCText(v model.GUCValue) string {
-	switch v.Kind {
-	case "string":
-		return v.String
-	default:
-		s, _ := GUCLiteral(v)
-		return s
-	}
-}
-
 func settingsLines(b *strings.Builder, settings map[string]model.GUCValue) error {
 	for _, name := range slices.Sorted(maps.Keys(settings)) {
-		lit, err := GUCLiteral(settings[name])
+		lit, err := derive.GUCLiteral(settings[name])
 		if err != nil {
 			return fmt.Errorf("setting %s: %w", name, err)
 		}
@@ -89,7 +57,7 @@ include = '%s'
 	if settings == nil {
 		settings = map[string]model.GUCValue{}
 	}
-	settings["port"] = model.GUCValue{Kind: "int", Int: int64(svc.Postgres.Port)}
+	settings["port"] = model.GUCValue{Kind: model.GUCInt, Int: int64(svc.Postgres.Port)}
 	if err := settingsLines(&b, settings); err != nil {
 		return output.File{}, err
 	}

@@ -34,7 +34,7 @@ func StackScripts(c *model.Config, st *model.Stack) ([]output.File, error) {
 				return nil, err
 			}
 			out = append(out, ini, entry)
-		case svc.Kind == model.KindPostgres && svc.Postgres.Role == "replica":
+		case svc.Kind == model.KindPostgres && svc.Postgres.Role == model.RoleReplica:
 			f, err := ReplicaBootstrap(c, st, svc)
 			if err != nil {
 				return nil, err
@@ -92,7 +92,7 @@ func RolesInit(c *model.Config, st *model.Stack, svc *model.Service) (output.Fil
 	fail := func(format string, a ...any) (output.File, error) {
 		return output.File{}, fmt.Errorf("render %s: "+format, append([]any{p}, a...)...)
 	}
-	if svc.Postgres == nil || svc.Postgres.Role == "replica" {
+	if svc.Postgres == nil || svc.Postgres.Role == model.RoleReplica {
 		return fail("service %s is not a primary or single postgres service", svc.Key)
 	}
 	d := rolesInitData{
@@ -186,11 +186,6 @@ func RolesInit(c *model.Config, st *model.Stack, svc *model.Service) (output.Fil
 // and the copy.
 const replicaWaitSeconds = 120
 
-// ContainerPGDataDefault is PGDATA of the PostgreSQL 18 image the aza-pg
-// image builds on: a directory below the data volume, so a failed copy can
-// be renamed into place atomically.
-const ContainerPGDataDefault = model.ContainerDataPath + "/18/docker"
-
 type replicaBootstrapData struct {
 	Header, Stack, Service, ScriptPath string
 	ExecTarget, PGDataDefault          string
@@ -206,7 +201,7 @@ type replicaBootstrapData struct {
 // PG_REPLICATION_USER, PG_REPLICATION_PASSWORD, REPLICATION_SLOT_NAME).
 func ReplicaBootstrap(c *model.Config, st *model.Stack, svc *model.Service) (output.File, error) {
 	p := model.ReplicaBootstrapPath(st.Key)
-	if svc.Postgres == nil || svc.Postgres.Role != "replica" || svc.Postgres.Upstream == nil {
+	if svc.Postgres == nil || svc.Postgres.Role != model.RoleReplica || svc.Postgres.Upstream == nil {
 		return output.File{}, fmt.Errorf("render %s: service %s is not a replica", p, svc.Key)
 	}
 	d := replicaBootstrapData{
@@ -215,7 +210,7 @@ func ReplicaBootstrap(c *model.Config, st *model.Stack, svc *model.Service) (out
 		Service:       svc.Key,
 		ScriptPath:    path.Join(model.ContainerAzagenDir, path.Base(p)),
 		ExecTarget:    model.ContainerImageEntrypoint,
-		PGDataDefault: ContainerPGDataDefault,
+		PGDataDefault: model.ContainerPGDataDefault,
 		WaitSeconds:   replicaWaitSeconds,
 	}
 	data, err := execTemplate("replica-bootstrap.sh.tmpl", d)
