@@ -14,6 +14,7 @@ import (
 	"github.com/azagen/azagen/internal/compile"
 	"github.com/azagen/azagen/internal/diag"
 	"github.com/azagen/azagen/internal/load"
+	"github.com/azagen/azagen/internal/rules"
 )
 
 // Exit codes, documented in the root command's help.
@@ -83,7 +84,7 @@ func (a *app) cacheDir() string {
 	if err != nil {
 		return ""
 	}
-	return filepath.Join(dir, "azagen", "compose-valid")
+	return filepath.Join(dir, "azagen", rules.ComposeValid) // the cache of that rule's verdicts
 }
 
 func (a *app) diagFormat() (diag.Format, error) {
@@ -151,7 +152,7 @@ func (a *app) compileWithin(ctx context.Context) (*compile.Result, error) {
 		return o.res, o.err
 	case <-time.After(a.timeout):
 		return &compile.Result{Diags: diag.List{{
-			Rule: "eval-budget", Severity: diag.Error,
+			Rule: rules.EvalBudget, Severity: diag.Error,
 			Pos: diag.Position{File: a.file, Line: 1, Col: 1},
 			Message: fmt.Sprintf("evaluation did not finish within %s: the input asks for values too large to check "+
 				"(for example list.Range over millions of items); raise --timeout if that is intended", a.timeout),

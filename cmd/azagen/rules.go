@@ -5,9 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/azagen/azagen/internal/composelint"
-	"github.com/azagen/azagen/internal/diag"
-	"github.com/azagen/azagen/internal/policy"
+	"github.com/azagen/azagen/internal/rules"
 )
 
 func newRulesCmd(a *app) *cobra.Command {
@@ -16,11 +14,8 @@ func newRulesCmd(a *app) *cobra.Command {
 		Short: "List the policy rules azagen checks",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			for _, r := range policy.Rules() {
-				fmt.Fprintf(a.stdout, "%-52s %-8s %s\n", r.ID, r.Severity, r.Summary)
-			}
-			for _, r := range composelint.Rules {
-				fmt.Fprintf(a.stdout, "%-52s %-8s %s (checked on the rendered compose files)\n", r.ID, diag.Error, r.Summary)
+			for _, r := range rules.All {
+				fmt.Fprintf(a.stdout, "%-52s %-8s %-8s %s\n", r.ID, r.Severity, r.Stage, r.Summary)
 			}
 			return nil
 		},

@@ -21,10 +21,8 @@ import (
 	"github.com/azagen/azagen/internal/output"
 	"github.com/azagen/azagen/internal/policy"
 	"github.com/azagen/azagen/internal/render"
+	"github.com/azagen/azagen/internal/rules"
 )
-
-// RuleCompose is the rule ID of compose-go validation failures.
-const RuleCompose = "compose-valid"
 
 // Result is a finished compilation. Output is nil when Diags has errors:
 // nothing may be written from an invalid source.
@@ -115,7 +113,7 @@ func validateCompose(ctx context.Context, cache *composecheck.Cache, cfg *model.
 			found[i] = composelint.Check(filepath.ToSlash(filepath.Join("generated", p)), f.Data)
 			if err := cache.Validate(ctx, p, dir, st.Name, f.Data, derive.SampleEnvironment(st)); err != nil {
 				path := "stacks." + sk
-				found[i] = append(found[i], diag.Diagnostic{Rule: RuleCompose, Severity: diag.Error, Pos: src.Pos(path), Path: path,
+				found[i] = append(found[i], diag.Diagnostic{Rule: rules.ComposeValid, Severity: diag.Error, Pos: src.Pos(path), Path: path,
 					Message: fmt.Sprintf("rendered %s is not a valid compose file: %v", p, err)})
 			}
 		}()

@@ -14,36 +14,8 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/azagen/azagen/internal/diag"
+	"github.com/azagen/azagen/internal/rules"
 )
-
-// Rule is one encoded KICS query.
-type Rule struct {
-	ID      string
-	Summary string
-}
-
-// Rules lists the KICS queries azagen enforces on every service.
-var Rules = []Rule{
-	{"kics/cgroup_not_default", "cgroup_parent is not set"},
-	{"kics/container_traffic_not_bound_to_host_interface", "every published port names a host IP"},
-	{"kics/cpus_not_limited", "deploy.resources.limits.cpus is set"},
-	{"kics/default_seccomp_profile_disabled", "security_opt never disables seccomp"},
-	{"kics/docker_socket_mounted_in_container", "docker.sock is never mounted"},
-	{"kics/healthcheck_not_set", "every service has a healthcheck"},
-	{"kics/host_namespace_is_shared", "pid is not host"},
-	{"kics/memory_not_limited", "deploy.resources.limits.memory is set"},
-	{"kics/networks_not_set", "every service joins a named network"},
-	{"kics/no_new_privileges_not_set", "security_opt contains no-new-privileges:true"},
-	{"kics/pids_limit_not_set", "deploy.resources.limits.pids is set"},
-	{"kics/privileged_containers_enabled", "privileged is not true"},
-	{"kics/privileged_ports_mapped_in_container", "no port below 1024 is published"},
-	{"kics/security_opt_not_set", "security_opt is set"},
-	{"kics/shared_host_ipc_namespace", "ipc is not host"},
-	{"kics/shared_host_network_namespace", "network_mode is not host"},
-	{"kics/shared_host_user_namespace", "userns_mode is not host"},
-	{"kics/volume_has_sensitive_host_directory", "no host OS directory is mounted"},
-	{"secret-not-literal", "a secret environment variable is a required reference ${VAR:?message}, never a literal or a default"},
-}
 
 // secretKey matches environment keys that carry secrets, like #SecretKey
 // in the schema; the rendered file is checked again because derived
@@ -58,7 +30,7 @@ var requiredRef = regexp.MustCompile(`^\$\{[A-Z][A-Z0-9_]*:\?[^}]+\}$`)
 func Check(file string, data []byte) diag.List {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil || len(root.Content) == 0 {
-		return diag.List{{Rule: "kics/parse", Severity: diag.Error, Pos: diag.Position{File: file}, Message: fmt.Sprintf("cannot parse: %v", err)}}
+		return diag.List{{Rule: rules.KicsParse, Severity: diag.Error, Pos: diag.Position{File: file}, Message: fmt.Sprintf("cannot parse: %v", err)}}
 	}
 	var out diag.List
 	services := get(root.Content[0], "services")
@@ -74,36 +46,36 @@ func Check(file string, data []byte) diag.List {
 		}
 		secOpts := scalars(get(svc, "security_opt"))
 		if get(svc, "security_opt") == nil {
-			report("kics/security_opt_not_set", "security_opt is not set")
+			report(rules.KicsSecurityOptNotSet, "security_opt is not set")
 		}
 		if !slices.Contains(secOpts, "no-new-privileges:true") {
-			report("kics/no_new_privileges_not_set", "security_opt lacks no-new-privileges:true")
+			report(rules.KicsNoNewPrivilegesNotSet, "security_opt lacks no-new-privileges:true")
 		}
 		for _, o := range secOpts {
 			if strings.Contains(o, "seccomp:unconfined") || strings.Contains(o, "seccomp=unconfined") {
-				report("kics/default_seccomp_profile_disabled", "seccomp is disabled")
+				report(rules.KicsDefaultSeccompProfileDisabled, "seccomp is disabled")
 			}
 		}
-		for key, rule := range map[string]string{"pid": "kics/host_namespace_is_shared", "ipc": "kics/shared_host_ipc_namespace",
-			"network_mode": "kics/shared_host_network_namespace", "userns_mode": "kics/shared_host_user_namespace"} {
+		for key, rule := range map[string]string{"pid": rules.KicsHostNamespaceIsShared, "ipc": rules.KicsSharedHostIpcNamespace,
+			"network_mode": rules.KicsSharedHostNetworkNamespace, "userns_mode": rules.KicsSharedHostUserNamespace} {
 			if v := get(svc, key); v != nil && v.Value == "host" {
 				report(rule, "%s is host", key)
 			}
 		}
 		if v := get(svc, "privileged"); v != nil && v.Value == "true" {
-			report("kics/privileged_containers_enabled", "privileged is true")
+			report(rules.KicsPrivilegedContainersEnabled, "privileged is true")
 		}
 		if get(svc, "cgroup_parent") != nil {
-			report("kics/cgroup_not_default", "cgroup_parent is set")
+			report(rules.KicsCgroupNotDefault, "cgroup_parent is set")
 		}
 		if hc := get(svc, "healthcheck"); hc == nil || (get(hc, "disable") != nil && get(hc, "disable").Value == "true") {
-			report("kics/healthcheck_not_set", "no healthcheck")
+			report(rules.KicsHealthcheckNotSet, "no healthcheck")
 		}
 		if len(scalars(get(svc, "networks"))) == 0 && get(svc, "networks") == nil {
-			report("kics/networks_not_set", "joins no network")
+			report(rules.KicsNetworksNotSet, "joins no network")
 		}
 		limits := get(get(get(get(svc, "deploy"), "resources"), "limits"), "")
-		for key, rule := range map[string]string{"memory": "kics/memory_not_limited", "cpus": "kics/cpus_not_limited", "pids": "kics/pids_limit_not_set"} {
+		for key, rule := range map[string]string{"memory": rules.KicsMemoryNotLimited, "cpus": rules.KicsCpusNotLimited, "pids": rules.KicsPidsLimitNotSet} {
 			if get(limits, key) == nil {
 				report(rule, "deploy.resources.limits.%s is not set", key)
 			}
@@ -111,12 +83,12 @@ func Check(file string, data []byte) diag.List {
 		for _, p := range scalars(get(svc, "ports")) {
 			parts := strings.Split(p, ":")
 			if len(parts) != 3 || !strings.Contains(parts[0], ".") {
-				report("kics/container_traffic_not_bound_to_host_interface", "port %q is not bound to a host interface", p)
+				report(rules.KicsContainerTrafficNotBoundToHostInterface, "port %q is not bound to a host interface", p)
 			}
 			for _, n := range parts[1:] {
 				var port int
 				if _, err := fmt.Sscanf(n, "%d", &port); err == nil && port < 1024 {
-					report("kics/privileged_ports_mapped_in_container", "port %q maps a privileged port", p)
+					report(rules.KicsPrivilegedPortsMappedInContainer, "port %q maps a privileged port", p)
 					break
 				}
 			}
@@ -125,17 +97,17 @@ func Check(file string, data []byte) diag.List {
 			for i := 0; i+1 < len(env.Content); i += 2 {
 				k, v := env.Content[i].Value, env.Content[i+1].Value
 				if secretKey.MatchString(k) && !requiredRef.MatchString(v) {
-					report("secret-not-literal", "%s is not a required reference: a secret would be committed in generated/", k)
+					report(rules.SecretNotLiteral, "%s is not a required reference: a secret would be committed in generated/", k)
 				}
 			}
 		}
 		for _, v := range scalars(get(svc, "volumes")) {
 			src, _, _ := strings.Cut(v, ":")
 			if strings.Contains(src, "docker.sock") {
-				report("kics/docker_socket_mounted_in_container", "mounts %s", src)
+				report(rules.KicsDockerSocketMountedInContainer, "mounts %s", src)
 			}
 			if sensitive(src) {
-				report("kics/volume_has_sensitive_host_directory", "mounts the host directory %s", src)
+				report(rules.KicsVolumeHasSensitiveHostDirectory, "mounts the host directory %s", src)
 			}
 		}
 	}

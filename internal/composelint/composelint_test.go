@@ -3,6 +3,8 @@ package composelint
 import (
 	"strings"
 	"testing"
+
+	"github.com/azagen/azagen/internal/rules"
 )
 
 const clean = `name: x
@@ -37,28 +39,35 @@ func TestCleanFileHasNoFindings(t *testing.T) {
 // proves every rule can fail.
 func TestEachRuleFires(t *testing.T) {
 	cases := map[string]struct{ old, new string }{
-		"kics/security_opt_not_set":                          {"    security_opt:\n      - no-new-privileges:true\n", ""},
-		"kics/no_new_privileges_not_set":                     {"no-new-privileges:true", "no-new-privileges=true"},
-		"kics/default_seccomp_profile_disabled":              {"      - no-new-privileges:true\n", "      - no-new-privileges:true\n      - seccomp:unconfined\n"},
-		"kics/privileged_containers_enabled":                 {"    networks:", "    privileged: true\n    networks:"},
-		"kics/shared_host_network_namespace":                 {"    networks:", "    network_mode: host\n    networks:"},
-		"kics/host_namespace_is_shared":                      {"    networks:", "    pid: host\n    networks:"},
-		"kics/shared_host_ipc_namespace":                     {"    networks:", "    ipc: host\n    networks:"},
-		"kics/shared_host_user_namespace":                    {"    networks:", "    userns_mode: host\n    networks:"},
-		"kics/cgroup_not_default":                            {"    networks:", "    cgroup_parent: x\n    networks:"},
-		"kics/healthcheck_not_set":                           {"    healthcheck:\n      test: [CMD, \"true\"]\n", ""},
-		"kics/networks_not_set":                              {"    networks:\n      - n\n", ""},
-		"kics/memory_not_limited":                            {"          memory: 64m\n", ""},
-		"kics/cpus_not_limited":                              {"          cpus: '1'\n", ""},
-		"kics/pids_limit_not_set":                            {"          pids: 64\n", ""},
-		"kics/container_traffic_not_bound_to_host_interface": {"'127.0.0.1:8080:8080'", "'8080:8080'"},
-		"kics/privileged_ports_mapped_in_container":          {"'127.0.0.1:8080:8080'", "'127.0.0.1:80:8080'"},
-		"kics/docker_socket_mounted_in_container":            {"    networks:", "    volumes:\n      - /run/docker.sock:/x\n    networks:"},
-		"kics/volume_has_sensitive_host_directory":           {"    networks:", "    volumes:\n      - /etc:/x\n    networks:"},
-		"secret-not-literal":                                 {"${DB_PASSWORD:?set DB_PASSWORD}", "${DB_PASSWORD:-hunter2}"},
+		rules.KicsSecurityOptNotSet:                       {"    security_opt:\n      - no-new-privileges:true\n", ""},
+		rules.KicsNoNewPrivilegesNotSet:                   {"no-new-privileges:true", "no-new-privileges=true"},
+		rules.KicsDefaultSeccompProfileDisabled:           {"      - no-new-privileges:true\n", "      - no-new-privileges:true\n      - seccomp:unconfined\n"},
+		rules.KicsPrivilegedContainersEnabled:             {"    networks:", "    privileged: true\n    networks:"},
+		rules.KicsSharedHostNetworkNamespace:              {"    networks:", "    network_mode: host\n    networks:"},
+		rules.KicsHostNamespaceIsShared:                   {"    networks:", "    pid: host\n    networks:"},
+		rules.KicsSharedHostIpcNamespace:                  {"    networks:", "    ipc: host\n    networks:"},
+		rules.KicsSharedHostUserNamespace:                 {"    networks:", "    userns_mode: host\n    networks:"},
+		rules.KicsCgroupNotDefault:                        {"    networks:", "    cgroup_parent: x\n    networks:"},
+		rules.KicsHealthcheckNotSet:                       {"    healthcheck:\n      test: [CMD, \"true\"]\n", ""},
+		rules.KicsNetworksNotSet:                          {"    networks:\n      - n\n", ""},
+		rules.KicsMemoryNotLimited:                        {"          memory: 64m\n", ""},
+		rules.KicsCpusNotLimited:                          {"          cpus: '1'\n", ""},
+		rules.KicsPidsLimitNotSet:                         {"          pids: 64\n", ""},
+		rules.KicsContainerTrafficNotBoundToHostInterface: {"'127.0.0.1:8080:8080'", "'8080:8080'"},
+		rules.KicsPrivilegedPortsMappedInContainer:        {"'127.0.0.1:8080:8080'", "'127.0.0.1:80:8080'"},
+		rules.KicsDockerSocketMountedInContainer:          {"    networks:", "    volumes:\n      - /run/docker.sock:/x\n    networks:"},
+		rules.KicsVolumeHasSensitiveHostDirectory:         {"    networks:", "    volumes:\n      - /etc:/x\n    networks:"},
+		rules.SecretNotLiteral:                            {"${DB_PASSWORD:?set DB_PASSWORD}", "${DB_PASSWORD:-hunter2}"},
 	}
-	if len(cases) != len(Rules) {
-		t.Fatalf("%d cases for %d rules", len(cases), len(Rules))
+	// Every rendered-file rule but kics/parse has a case.
+	want := 0
+	for _, r := range rules.All {
+		if r.Stage == rules.StageRendered && r.ID != rules.KicsParse {
+			want++
+		}
+	}
+	if len(cases) != want {
+		t.Fatalf("%d cases for %d rules", len(cases), want)
 	}
 	for rule, m := range cases {
 		t.Run(rule, func(t *testing.T) {

@@ -28,6 +28,7 @@ import (
 	"github.com/azagen/azagen/internal/load"
 	"github.com/azagen/azagen/internal/model"
 	"github.com/azagen/azagen/internal/output"
+	"github.com/azagen/azagen/internal/rules"
 )
 
 // Dir is the docs directory beside stacks.cue.
@@ -141,7 +142,7 @@ func Render(root string, in *Input) (*Result, error) {
 				if err := checkRef(in, b.Table); err != nil {
 					pos := b.Begin
 					pos.Col = b.NameCol
-					diags = append(diags, diag.Diagnostic{Rule: RuleUnknownTable, Severity: diag.Error, Pos: pos, Message: err.Error()})
+					diags = append(diags, diag.Diagnostic{Rule: rules.DocsUnknownTable, Severity: diag.Error, Pos: pos, Message: err.Error()})
 				}
 			}
 			res.Diags = append(res.Diags, diags...)
@@ -177,13 +178,13 @@ func fill(data []byte, blocks []Block, in *Input) ([]byte, []Block, diag.List) {
 		old := data[b.ContentStart:b.ContentEnd]
 		body, err := renderTable(in, b.Table)
 		if err != nil {
-			rule := RuleTable
+			rule := rules.DocsTable
 			var te *tableError
 			if errors.As(err, &te) {
 				rule = te.rule
 			}
 			pos := b.Begin
-			if rule == RuleUnknownTable {
+			if rule == rules.DocsUnknownTable {
 				pos.Col = b.NameCol
 			}
 			diags = append(diags, diag.Diagnostic{Rule: rule, Severity: diag.Error, Pos: pos, Message: err.Error()})
@@ -192,7 +193,7 @@ func fill(data []byte, blocks []Block, in *Input) ([]byte, []Block, diag.List) {
 			continue
 		}
 		if bad := markerInside(body); bad != "" {
-			diags = append(diags, diag.Diagnostic{Rule: RuleTable, Severity: diag.Error, Pos: b.Begin,
+			diags = append(diags, diag.Diagnostic{Rule: rules.DocsTable, Severity: diag.Error, Pos: b.Begin,
 				Message: fmt.Sprintf("table %s renders a line that reads as a marker (%q); this is a bug in azagen", b.Table, bad)})
 			out.Write(old)
 			prev = b.ContentEnd

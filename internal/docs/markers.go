@@ -6,21 +6,7 @@ import (
 	"strings"
 
 	"github.com/azagen/azagen/internal/diag"
-)
-
-// Rule IDs of the findings about docs.
-const (
-	// RuleMarker: a BEGIN without END, an END without BEGIN, nested,
-	// mismatched or duplicated blocks, or a line that almost is a marker.
-	RuleMarker = "docs-marker"
-	// RuleUnknownTable: a marker names a table (or a stack) azagen does not
-	// know.
-	RuleUnknownTable = "docs-unknown-table"
-	// RuleTable: a known table that cannot be rendered from this source.
-	RuleTable = "docs-table"
-	// RuleDeadReference: a Markdown link or a backticked repository path
-	// that does not exist.
-	RuleDeadReference = "docs-dead-reference"
+	"github.com/azagen/azagen/internal/rules"
 )
 
 // markerLine is a whole line holding one marker. Up to three spaces of
@@ -145,7 +131,7 @@ func Parse(file string, data []byte) ([]Block, diag.List) {
 		m := markerLine.FindStringSubmatch(ln.text)
 		if m == nil {
 			if loc := nearMarker.FindStringIndex(stripCodeSpans(ln.text)); loc != nil {
-				errAt(RuleMarker, ln, loc[0]+1, "malformed azagen marker: write <!-- BEGIN azagen:<table> --> or <!-- END azagen:<table> --> alone on its line")
+				errAt(rules.DocsMarker, ln, loc[0]+1, "malformed azagen marker: write <!-- BEGIN azagen:<table> --> or <!-- END azagen:<table> --> alone on its line")
 			}
 			continue
 		}
@@ -154,7 +140,7 @@ func Parse(file string, data []byte) ([]Block, diag.List) {
 		nameCol := strings.Index(ln.text, "azagen:") + len("azagen:") + 1
 		pos := diag.Position{File: file, Line: ln.num, Col: col}
 		if !tableName.MatchString(name) {
-			errAt(RuleMarker, ln, nameCol, "malformed table name %q: want a name such as ports or ports.primary", name)
+			errAt(rules.DocsMarker, ln, nameCol, "malformed table name %q: want a name such as ports or ports.primary", name)
 			if kind == "BEGIN" && open == nil {
 				// Keep the block open so its END is not reported as well.
 				open = &Block{Table: name, Begin: pos}
@@ -164,7 +150,7 @@ func Parse(file string, data []byte) ([]Block, diag.List) {
 		switch kind {
 		case "BEGIN":
 			if open != nil {
-				errAt(RuleMarker, ln, col, "BEGIN azagen:%s is nested inside azagen:%s opened at %s; close that block first", name, open.Table, open.Begin)
+				errAt(rules.DocsMarker, ln, col, "BEGIN azagen:%s is nested inside azagen:%s opened at %s; close that block first", name, open.Table, open.Begin)
 			}
 			open = &Block{Table: name, Begin: pos, NameCol: nameCol, ContentStart: ln.start + len(ln.text) + len(ln.ending), Newline: ln.ending}
 			if open.Newline == "" {
@@ -173,14 +159,14 @@ func Parse(file string, data []byte) ([]Block, diag.List) {
 		case "END":
 			switch {
 			case open == nil:
-				errAt(RuleMarker, ln, col, "END azagen:%s has no BEGIN before it", name)
+				errAt(rules.DocsMarker, ln, col, "END azagen:%s has no BEGIN before it", name)
 			case open.Table != name:
-				errAt(RuleMarker, ln, col, "END azagen:%s does not match BEGIN azagen:%s at %s", name, open.Table, open.Begin)
+				errAt(rules.DocsMarker, ln, col, "END azagen:%s does not match BEGIN azagen:%s at %s", name, open.Table, open.Begin)
 				open = nil
 			default:
 				open.End, open.ContentEnd = pos, ln.start
 				if first, dup := seen[name]; dup {
-					errAt(RuleMarker, line{num: open.Begin.Line}, open.Begin.Col, "azagen:%s appears twice in this file; the first block is at %s", name, first)
+					errAt(rules.DocsMarker, line{num: open.Begin.Line}, open.Begin.Col, "azagen:%s appears twice in this file; the first block is at %s", name, first)
 				} else {
 					seen[name] = open.Begin
 				}
@@ -191,7 +177,7 @@ func Parse(file string, data []byte) ([]Block, diag.List) {
 	}
 	if open != nil {
 		diags = append(diags, diag.Diagnostic{
-			Rule: RuleMarker, Severity: diag.Error, Pos: open.Begin,
+			Rule: rules.DocsMarker, Severity: diag.Error, Pos: open.Begin,
 			Message: fmt.Sprintf("BEGIN azagen:%s has no matching <!-- END azagen:%s -->", open.Table, open.Table),
 		})
 	}

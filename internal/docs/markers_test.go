@@ -7,6 +7,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/azagen/azagen/internal/diag"
+	"github.com/azagen/azagen/internal/rules"
 )
 
 // TestDocsParseMarkers covers the marker grammar: every structural problem
@@ -31,41 +32,41 @@ func TestDocsParseMarkers(t *testing.T) {
 		{
 			name:  "missing END",
 			src:   "a\n<!-- BEGIN azagen:ports -->\nb\n",
-			diags: []want{{RuleMarker, 2, 1, "BEGIN azagen:ports has no matching <!-- END azagen:ports -->"}},
+			diags: []want{{rules.DocsMarker, 2, 1, "BEGIN azagen:ports has no matching <!-- END azagen:ports -->"}},
 		},
 		{
 			name:  "END without BEGIN",
 			src:   "a\n\n<!-- END azagen:ports -->\n",
-			diags: []want{{RuleMarker, 3, 1, "END azagen:ports has no BEGIN before it"}},
+			diags: []want{{rules.DocsMarker, 3, 1, "END azagen:ports has no BEGIN before it"}},
 		},
 		{
 			name: "nested",
 			src:  "<!-- BEGIN azagen:ports -->\n<!-- BEGIN azagen:env -->\n<!-- END azagen:env -->\n",
 			diags: []want{
-				{RuleMarker, 2, 1, "BEGIN azagen:env is nested inside azagen:ports opened at d.md:1:1; close that block first"},
+				{rules.DocsMarker, 2, 1, "BEGIN azagen:env is nested inside azagen:ports opened at d.md:1:1; close that block first"},
 			},
 			tables: []string{"env"},
 		},
 		{
 			name:  "misordered END",
 			src:   "<!-- BEGIN azagen:ports -->\n<!-- END azagen:env -->\n",
-			diags: []want{{RuleMarker, 2, 1, "END azagen:env does not match BEGIN azagen:ports at d.md:1:1"}},
+			diags: []want{{rules.DocsMarker, 2, 1, "END azagen:env does not match BEGIN azagen:ports at d.md:1:1"}},
 		},
 		{
 			name:   "duplicated",
 			src:    "<!-- BEGIN azagen:ports -->\n<!-- END azagen:ports -->\nx\n<!-- BEGIN azagen:ports -->\n<!-- END azagen:ports -->\n",
-			diags:  []want{{RuleMarker, 4, 1, "azagen:ports appears twice in this file; the first block is at d.md:1:1"}},
+			diags:  []want{{rules.DocsMarker, 4, 1, "azagen:ports appears twice in this file; the first block is at d.md:1:1"}},
 			tables: []string{"ports", "ports"},
 		},
 		{
 			name:  "malformed marker",
 			src:   "text\nsee <!-- BEGIN azagen:ports --> inline\n",
-			diags: []want{{RuleMarker, 2, 5, "malformed azagen marker: write <!-- BEGIN azagen:<table> --> or <!-- END azagen:<table> --> alone on its line"}},
+			diags: []want{{rules.DocsMarker, 2, 5, "malformed azagen marker: write <!-- BEGIN azagen:<table> --> or <!-- END azagen:<table> --> alone on its line"}},
 		},
 		{
 			name:  "malformed name",
 			src:   "<!-- END azagen:Ports! -->\n",
-			diags: []want{{RuleMarker, 1, 17, `malformed table name "Ports!": want a name such as ports or ports.primary`}},
+			diags: []want{{rules.DocsMarker, 1, 17, `malformed table name "Ports!": want a name such as ports or ports.primary`}},
 		},
 		{
 			name: "fenced code and code spans are not markers",

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/azagen/azagen/internal/diag"
+	"github.com/azagen/azagen/internal/rules"
 )
 
 // A reference is a repository path named by a docs file: a Markdown link
@@ -196,7 +197,7 @@ func DeadReferences(root string, res *Result, exists func(rel string) bool) diag
 
 func hasMarkerErrors(diags diag.List, file string) bool {
 	for _, d := range diags {
-		if d.Pos.File == filepath.ToSlash(file) && d.Rule == RuleMarker {
+		if d.Pos.File == filepath.ToSlash(file) && d.Rule == rules.DocsMarker {
 			return true
 		}
 	}
@@ -204,7 +205,7 @@ func hasMarkerErrors(diags diag.List, file string) bool {
 }
 
 func deadRef(d *Doc, r reference, msg string) diag.Diagnostic {
-	return diag.Diagnostic{Rule: RuleDeadReference, Severity: diag.Error,
+	return diag.Diagnostic{Rule: rules.DocsDeadReference, Severity: diag.Error,
 		Pos: diag.Position{File: filepath.ToSlash(d.Path), Line: r.line, Col: r.col}, Message: msg}
 }
 

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/azagen/azagen/internal/rules"
 )
 
 // TestDocsDeadReferences: links resolve from the file's directory,
@@ -48,7 +50,7 @@ func TestDocsDeadReferences(t *testing.T) {
 	}
 	var got []string
 	for _, d := range DeadReferences(root, res, exists) {
-		if d.Rule != RuleDeadReference {
+		if d.Rule != rules.DocsDeadReference {
 			t.Errorf("rule %s", d.Rule)
 		}
 		got = append(got, strings.TrimPrefix(d.Pos.String(), filepath.ToSlash(root)+"/")+" "+d.Message)

@@ -11,15 +11,10 @@ import (
 	"cuelang.org/go/cue"
 
 	"github.com/azagen/azagen/internal/autoconfig"
-	"github.com/azagen/azagen/internal/compile"
-	"github.com/azagen/azagen/internal/composelint"
 	"github.com/azagen/azagen/internal/derive"
-	"github.com/azagen/azagen/internal/diag"
 	"github.com/azagen/azagen/internal/duration"
-	"github.com/azagen/azagen/internal/load"
 	"github.com/azagen/azagen/internal/model"
-	"github.com/azagen/azagen/internal/normalize"
-	"github.com/azagen/azagen/internal/policy"
+	"github.com/azagen/azagen/internal/rules"
 )
 
 // argKind says what may follow a table name after the dot.
@@ -91,7 +86,7 @@ func renderTable(in *Input, ref string) (string, error) {
 	spec, _ := lookupSpec(name)
 	out, err := spec.render(in, arg)
 	if err != nil {
-		return "", &tableError{RuleTable, fmt.Sprintf("table %s: %v", ref, err)}
+		return "", &tableError{rules.DocsTable, fmt.Sprintf("table %s: %v", ref, err)}
 	}
 	return out, nil
 }
@@ -106,23 +101,23 @@ func checkRef(in *Input, ref string) error {
 		for _, s := range specs() {
 			names = append(names, s.name)
 		}
-		return &tableError{RuleUnknownTable, fmt.Sprintf("unknown table %q; azagen renders %s", name, strings.Join(names, ", "))}
+		return &tableError{rules.DocsUnknownTable, fmt.Sprintf("unknown table %q; azagen renders %s", name, strings.Join(names, ", "))}
 	}
 	switch spec.arg {
 	case argNone:
 		if hasArg {
-			return &tableError{RuleUnknownTable, fmt.Sprintf("table %s takes no argument, found %q", name, arg)}
+			return &tableError{rules.DocsUnknownTable, fmt.Sprintf("table %s takes no argument, found %q", name, arg)}
 		}
 	case argStack, argOptionalStack:
 		if !hasArg && spec.arg == argStack {
-			return &tableError{RuleUnknownTable, fmt.Sprintf("table %s needs a stack: %s.<stack> with one of %s", name, name, strings.Join(stackKeys(in.Config), ", "))}
+			return &tableError{rules.DocsUnknownTable, fmt.Sprintf("table %s needs a stack: %s.<stack> with one of %s", name, name, strings.Join(stackKeys(in.Config), ", "))}
 		}
 		if hasArg && in.Config.Stacks[arg] == nil {
-			return &tableError{RuleUnknownTable, fmt.Sprintf("table %s: unknown stack %q; stacks.cue has %s", name, arg, strings.Join(stackKeys(in.Config), ", "))}
+			return &tableError{rules.DocsUnknownTable, fmt.Sprintf("table %s: unknown stack %q; stacks.cue has %s", name, arg, strings.Join(stackKeys(in.Config), ", "))}
 		}
 	case argWorkload:
 		if _, known := in.Config.AutoConfig.Workloads[arg]; hasArg && !known {
-			return &tableError{RuleUnknownTable, fmt.Sprintf("table %s: unknown workload %q; stacks.cue has %s", name, arg, strings.Join(slices.Sorted(maps.Keys(in.Config.AutoConfig.Workloads)), ", "))}
+			return &tableError{rules.DocsUnknownTable, fmt.Sprintf("table %s: unknown workload %q; stacks.cue has %s", name, arg, strings.Join(slices.Sorted(maps.Keys(in.Config.AutoConfig.Workloads)), ", "))}
 		}
 	}
 	return nil
@@ -600,34 +595,10 @@ func docComment(v cue.Value) string {
 	return strings.Join(parts, " ")
 }
 
-// inputRules are the rule IDs reported before policy runs.
-var inputRules = []struct{ id, summary string }{
-	{load.RuleSyntax, "stacks.cue or an overlay does not parse, has another package or imports a non-builtin package"},
-	{load.RuleSchema, "a value breaks the CUE schema (type, bound, required field, unknown field)"},
-	{normalize.RuleHealthcheck, "a healthcheck duration CUE accepted cannot be written in Compose's grammar"},
-	{compile.RuleCompose, "a rendered compose file is not valid for compose-go"},
-}
-
-var docsRules = []struct{ id, summary string }{
-	{RuleMarker, "docs: a marker without its pair, nested, mismatched, duplicated or malformed"},
-	{RuleUnknownTable, "docs: a marker names a table or stack azagen does not know"},
-	{RuleTable, "docs: a table cannot be rendered from this source"},
-	{RuleDeadReference, "docs: a link or backticked repository path points at nothing"},
-}
-
 func renderRules(_ *Input, _ string) (string, error) {
 	t := newTable("Rule", "Severity", "Checked on", "What it requires")
-	for _, r := range inputRules {
-		t.add(code(r.id), string(diag.Error), "input", text(r.summary))
-	}
-	for _, r := range policy.Rules() {
-		t.add(code(r.ID), string(r.Severity), "model", text(r.Summary))
-	}
-	for _, r := range composelint.Rules {
-		t.add(code(r.ID), string(diag.Error), "rendered compose files", text(r.Summary))
-	}
-	for _, r := range docsRules {
-		t.add(code(r.id), string(diag.Error), "docs", text(r.summary))
+	for _, r := range rules.All {
+		t.add(code(r.ID), string(r.Severity), r.Stage.Label(), text(r.Summary))
 	}
 	return t.String(), nil
 }

@@ -21,6 +21,7 @@ import (
 	"cuelang.org/go/cue/token"
 
 	"github.com/azagen/azagen/internal/diag"
+	"github.com/azagen/azagen/internal/rules"
 	"github.com/azagen/azagen/schema"
 )
 
@@ -35,12 +36,6 @@ const MaxFileSize = 1 << 20
 
 // PackageName is the only package clause a user file may carry.
 const PackageName = "azagen"
-
-// Rule IDs of load-time diagnostics.
-const (
-	RuleSyntax = "cue-syntax"
-	RuleSchema = "cue-schema"
-)
 
 // Source is a validated CUE value plus what is needed to map CUE paths back
 // to positions in the user's files.
@@ -70,7 +65,7 @@ func Files(paths []string) (*Source, diag.List, error) {
 			return nil, nil, &ReadError{Err: err}
 		}
 		if size > MaxFileSize {
-			tooBig = append(tooBig, diag.Diagnostic{Rule: RuleSyntax, Severity: diag.Error,
+			tooBig = append(tooBig, diag.Diagnostic{Rule: rules.CUESyntax, Severity: diag.Error,
 				Pos:     diag.Position{File: p, Line: 1, Col: 1},
 				Message: fmt.Sprintf("file is %d bytes; azagen reads at most %d bytes per file (a stacks.cue is a few kilobytes)", size, MaxFileSize)})
 			continue
@@ -123,7 +118,7 @@ func Sources(paths []string, contents [][]byte) (*Source, diag.List) {
 	for i, p := range paths {
 		file, err := parser.ParseFile(p, contents[i], parser.ParseComments)
 		if err != nil {
-			diags = append(diags, fromCUE(RuleSyntax, err, cue.Value{})...)
+			diags = append(diags, fromCUE(rules.CUESyntax, err, cue.Value{})...)
 			continue
 		}
 		if d, ok := checkPackage(file); !ok {
@@ -136,7 +131,7 @@ func Sources(paths []string, contents [][]byte) (*Source, diag.List) {
 		}
 		diags = append(diags, checkTopLevel(file, known)...)
 		if err := inst.AddSyntax(file); err != nil {
-			diags = append(diags, fromCUE(RuleSyntax, err, cue.Value{})...)
+			diags = append(diags, fromCUE(rules.CUESyntax, err, cue.Value{})...)
 		}
 	}
 	if len(diags) > 0 {
@@ -145,12 +140,12 @@ func Sources(paths []string, contents [][]byte) (*Source, diag.List) {
 	}
 	v := cuecontext.New().BuildInstance(inst)
 	if err := v.Err(); err != nil && !v.Exists() {
-		d := fromCUE(RuleSchema, err, v)
+		d := fromCUE(rules.CUESchema, err, v)
 		d.Sort()
 		return nil, d
 	}
 	if err := v.Validate(cue.Concrete(true)); err != nil {
-		d := fromCUE(RuleSchema, err, v)
+		d := fromCUE(rules.CUESchema, err, v)
 		d.Sort()
 		return nil, d
 	}
@@ -169,7 +164,7 @@ func checkPackage(f *ast.File) (diag.Diagnostic, bool) {
 		}
 	}
 	return diag.Diagnostic{
-		Rule:     RuleSyntax,
+		Rule:     rules.CUESyntax,
 		Severity: diag.Error,
 		Pos:      position(pos),
 		Message:  fmt.Sprintf("package must be %s (or omitted), found %q", PackageName, name),
@@ -186,7 +181,7 @@ func checkImports(f *ast.File) (diag.List, bool) {
 		first, _, _ := strings.Cut(path, "/")
 		if strings.Contains(first, ".") {
 			out = append(out, diag.Diagnostic{
-				Rule:     RuleSyntax,
+				Rule:     rules.CUESyntax,
 				Severity: diag.Error,
 				Pos:      position(spec.Path.Pos()),
 				Message:  fmt.Sprintf("import %q is not available: stacks.cue may import only CUE's builtin packages (strings, list, ...)", path),
@@ -232,7 +227,7 @@ func checkTopLevel(f *ast.File, known map[string]bool) diag.List {
 			}
 			slices.Sort(names)
 			out = append(out, diag.Diagnostic{
-				Rule: RuleSchema, Severity: diag.Error, Pos: position(l.pos), Path: l.name,
+				Rule: rules.CUESchema, Severity: diag.Error, Pos: position(l.pos), Path: l.name,
 				Message: fmt.Sprintf("field not allowed: the top level may only set %s (hidden fields such as _x are free)", strings.Join(names, ", ")),
 			})
 		}

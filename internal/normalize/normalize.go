@@ -14,15 +14,13 @@ import (
 	"github.com/azagen/azagen/internal/diag"
 	"github.com/azagen/azagen/internal/duration"
 	"github.com/azagen/azagen/internal/model"
+	"github.com/azagen/azagen/internal/rules"
 )
 
 // Positioner maps a CUE path to a position in the user's files.
 type Positioner interface {
 	Pos(path string) diag.Position
 }
-
-// RuleHealthcheck is the rule ID of healthcheck normalization findings.
-const RuleHealthcheck = "healthcheck"
 
 // Normalize derives every rendered field. Findings (a duration CUE accepted
 // but Compose cannot represent) are returned with positions.
@@ -78,7 +76,7 @@ func resolveHealthcheck(c *model.Config, st *model.Stack, svc *model.Service, po
 		d, err := duration.Parse(*raw)
 		if err != nil {
 			diags = append(diags, diag.Diagnostic{
-				Rule: RuleHealthcheck, Severity: diag.Error,
+				Rule: rules.Healthcheck, Severity: diag.Error,
 				Pos: pos.Pos(l.origin + "." + field), Path: l.origin + "." + field,
 				Message: err.Error(),
 			})

@@ -12,39 +12,46 @@ import (
 	"github.com/azagen/azagen/internal/diag"
 	"github.com/azagen/azagen/internal/model"
 	"github.com/azagen/azagen/internal/normalize"
+	"github.com/azagen/azagen/internal/rules"
 )
 
-// Rule describes one check, for `azagen rules` and the docs.
-type Rule struct {
-	ID       string
-	Severity diag.Severity
-	Summary  string
-	check    func(*checker)
+// checks pairs each policy rule of the catalogue with the function that
+// checks it, in rule ID order (the order findings of equal position keep).
+var checks = []struct {
+	id    string
+	check func(*checker)
+}{
+	{rules.ConfigLoaded, configLoaded},
+	{rules.EnvDerivedClash, envDerivedClash},
+	{rules.EnvMessageSafe, envMessageSafe},
+	{rules.EnvVariableConsistent, envVariableConsistent},
+	{rules.ExporterLeastPrivilege, exporterLeastPrivilege},
+	{rules.GucValid, gucValid},
+	{rules.HbaLeastPrivilege, hbaLeastPrivilege},
+	{rules.HealthcheckConsistent, healthcheckConsistent},
+	{rules.HealthcheckTiming, healthcheckTiming},
+	{rules.HostPortUnique, hostPortUnique},
+	{rules.LeastCapabilities, leastCapabilities},
+	{rules.ListenAdmitsPeers, listenAdmitsPeers},
+	{rules.PoolWithinLimits, poolWithinLimits},
+	{rules.PortsAgree, portsAgree},
+	{rules.PublishLoopback, publishLoopback},
+	{rules.ReadOnlyRootfs, readOnlyRootfs},
+	{rules.ReferenceExists, referenceExists},
+	{rules.ReplicaReachesPrimary, replicaReachesPrimary},
+	{rules.ReservationWithinLimit, reservationWithinLimit},
+	{rules.ResourceLimits, resourceLimits},
+	{rules.SettingNotOverridden, settingNotOverridden},
+	{rules.StacksPresent, stacksPresent},
+	{rules.StandbyNotBelowPrimary, standbyNotBelowPrimary},
+	{rules.VolumeNameUnique, volumeNameUnique},
+	{rules.WalLevelSenders, walLevelSenders},
 }
-
-// Rules returns every rule in ID order.
-func Rules() []Rule {
-	out := slices.Clone(rules)
-	slices.SortFunc(out, func(a, b Rule) int {
-		if a.ID < b.ID {
-			return -1
-		}
-		if a.ID > b.ID {
-			return 1
-		}
-		return 0
-	})
-	return out
-}
-
-var rules []Rule
-
-func register(r Rule) { rules = append(rules, r) }
 
 type checker struct {
 	cfg   *model.Config
 	pos   normalize.Positioner
-	rule  Rule
+	rule  rules.Rule
 	diags diag.List
 }
 
@@ -61,9 +68,9 @@ func (c *checker) report(path, format string, args ...any) {
 // Check runs every rule over a normalized model.
 func Check(cfg *model.Config, pos normalize.Positioner) diag.List {
 	var out diag.List
-	for _, r := range Rules() {
-		c := &checker{cfg: cfg, pos: pos, rule: r}
-		r.check(c)
+	for _, ck := range checks {
+		c := &checker{cfg: cfg, pos: pos, rule: rules.Get(ck.id)}
+		ck.check(c)
 		out = append(out, c.diags...)
 	}
 	out.Sort()

@@ -8,6 +8,7 @@ import (
 	"github.com/azagen/azagen/internal/load"
 	"github.com/azagen/azagen/internal/model"
 	"github.com/azagen/azagen/internal/normalize"
+	"github.com/azagen/azagen/internal/rules"
 )
 
 // normalized loads the repository's stacks.cue into a normalized model.
@@ -53,13 +54,27 @@ func TestConfigLoadedCatchesAnIgnoredMount(t *testing.T) {
 	}
 }
 
-// Every rule has a stable, unique ID and a summary for `azagen rules`.
-func TestRuleIDsUnique(t *testing.T) {
-	seen := map[string]bool{}
-	for _, r := range Rules() {
-		if r.ID == "" || r.Summary == "" || seen[r.ID] {
-			t.Errorf("rule %q: empty or duplicate", r.ID)
+// Every model-stage rule of the catalogue has exactly one check, and every
+// check is a model-stage rule.
+func TestChecksCoverModelRules(t *testing.T) {
+	have := map[string]int{}
+	for _, ck := range checks {
+		have[ck.id]++
+		if r, ok := rules.Lookup(ck.id); !ok || r.Stage != rules.StageModel {
+			t.Errorf("check %s is not a model rule of the catalogue", ck.id)
 		}
-		seen[r.ID] = true
+	}
+	for _, r := range rules.All {
+		if r.Stage == rules.StageModel && have[r.ID] != 1 {
+			t.Errorf("rule %s has %d checks, want 1", r.ID, have[r.ID])
+		}
+	}
+	if !slices.IsSortedFunc(checks, func(a, b struct {
+		id    string
+		check func(*checker)
+	}) int {
+		return strings.Compare(a.id, b.id)
+	}) {
+		t.Error("checks are not in rule ID order")
 	}
 }

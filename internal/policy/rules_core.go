@@ -9,38 +9,10 @@ import (
 	"strings"
 
 	"github.com/azagen/azagen/internal/derive"
-	"github.com/azagen/azagen/internal/diag"
 	"github.com/azagen/azagen/internal/duration"
 	"github.com/azagen/azagen/internal/model"
 	"github.com/azagen/azagen/internal/normalize"
 )
-
-func init() {
-	register(Rule{ID: "stacks-present", Severity: diag.Error,
-		Summary: "the source declares at least one stack, and every stack has services", check: stacksPresent})
-	register(Rule{ID: "publish-loopback", Severity: diag.Error,
-		Summary: "a port is published on 127.0.0.1 unless expose_reason explains a wider host_ip", check: publishLoopback})
-	register(Rule{ID: "listen-admits-peers", Severity: diag.Error,
-		Summary: "a server that peers reach over the compose network must not listen on loopback only", check: listenAdmitsPeers})
-	register(Rule{ID: "host-port-unique", Severity: diag.Error,
-		Summary: "host ports are unique across all stacks, so any of them can run side by side", check: hostPortUnique})
-	register(Rule{ID: "volume-name-unique", Severity: diag.Error,
-		Summary: "volume names are unique across stacks, so stacks never share data by accident", check: volumeNameUnique})
-	register(Rule{ID: "reference-exists", Severity: diag.Error,
-		Summary: "every network, volume, service and role a service names is declared", check: referenceExists})
-	register(Rule{ID: "replica-reaches-primary", Severity: diag.Error,
-		Summary: "a replica joins its primary's network under its real name and names a primary that resolves there", check: replicaReachesPrimary})
-	register(Rule{ID: "healthcheck-timing", Severity: diag.Error,
-		Summary: "healthcheck timeout is shorter than its interval; postgres start_period covers a cold start", check: healthcheckTiming})
-	register(Rule{ID: "healthcheck-consistent", Severity: diag.Error,
-		Summary: "a service kind has the same healthcheck in every stack unless an override gives a reason", check: healthcheckConsistent})
-	register(Rule{ID: "env-derived-clash", Severity: diag.Error,
-		Summary: "a service does not set a variable the connection model derives for it", check: envDerivedClash})
-	register(Rule{ID: "env-variable-consistent", Severity: diag.Error,
-		Summary: "one variable has one default and one meaning within a stack", check: envVariableConsistent})
-	register(Rule{ID: "env-message-safe", Severity: diag.Error,
-		Summary: "defaults and required messages contain no '}', '$' or control characters, which compose interpolation cannot hold", check: envMessageSafe})
-}
 
 func stacksPresent(c *checker) {
 	if len(c.cfg.Stacks) == 0 {

@@ -5,16 +5,10 @@ import (
 	"slices"
 
 	"github.com/azagen/azagen/internal/derive"
-	"github.com/azagen/azagen/internal/diag"
 	"github.com/azagen/azagen/internal/guc"
 	"github.com/azagen/azagen/internal/model"
 	"github.com/azagen/azagen/internal/normalize"
 )
-
-func init() {
-	register(Rule{ID: "guc-valid", Severity: diag.Error,
-		Summary: "every GUC name and value is valid for PostgreSQL 18 (catalog from a real server's pg_settings); an extension GUC needs its extension preloaded or created", check: gucValid})
-}
 
 // loadedPrefixes are the GUC prefixes of the libraries the image preloads
 // or the extensions initdb creates.
@@ -34,10 +28,10 @@ func loadedPrefixes(pg model.PostgreSQL) map[string]bool {
 
 func gucValid(c *checker) {
 	b := c.cfg.PostgreSQL.Build
-	checker := guc.Checker{Extensions: loadedPrefixes(c.cfg.PostgreSQL), LZ4: b.LZ4, Zstd: b.Zstd, IOUring: b.IOUring}
+	gc := guc.Checker{Extensions: loadedPrefixes(c.cfg.PostgreSQL), LZ4: b.LZ4, Zstd: b.Zstd, IOUring: b.IOUring}
 	check := func(path string, settings map[string]model.GUCValue) {
 		for _, name := range slices.Sorted(maps.Keys(settings)) {
-			if err := checker.Validate(name, derive.GUCText(settings[name])); err != nil {
+			if err := gc.Validate(name, derive.GUCText(settings[name])); err != nil {
 				c.report(path+"."+normalize.Label(name), "%v", err)
 			}
 		}

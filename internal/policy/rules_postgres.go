@@ -9,29 +9,9 @@ import (
 
 	"github.com/azagen/azagen/internal/autoconfig"
 	"github.com/azagen/azagen/internal/derive"
-	"github.com/azagen/azagen/internal/diag"
 	"github.com/azagen/azagen/internal/model"
 	"github.com/azagen/azagen/internal/normalize"
 )
-
-func init() {
-	register(Rule{ID: "pool-within-limits", Severity: diag.Error,
-		Summary: "PgBouncer's server connections fit the server's max_connections and the auth role's connection limit", check: poolWithinLimits})
-	register(Rule{ID: "standby-not-below-primary", Severity: diag.Error,
-		Summary: "a standby's max_connections, max_worker_processes, max_wal_senders, max_prepared_transactions and max_locks_per_transaction are at least the primary's", check: standbyNotBelowPrimary})
-	register(Rule{ID: "wal-level-senders", Severity: diag.Error,
-		Summary: "wal_level and max_wal_senders allow the replication the model declares", check: walLevelSenders})
-	register(Rule{ID: "setting-not-overridden", Severity: diag.Error,
-		Summary: "no config file sets a GUC the image's auto-config passes with -c, where it would be silently replaced", check: settingNotOverridden})
-	register(Rule{ID: "config-loaded", Severity: diag.Error,
-		Summary: "every config file mounted into a postgres container is loaded by its command", check: configLoaded})
-	register(Rule{ID: "hba-least-privilege", Severity: diag.Error,
-		Summary: "pg_hba rules use scram-sha-256 (or peer on the socket) and admit no address range wider than declared; never 0.0.0.0/0", check: hbaLeastPrivilege})
-	register(Rule{ID: "ports-agree", Severity: diag.Error,
-		Summary: "a published container port is the port the service listens on (postgres port, listen_port)", check: portsAgree})
-	register(Rule{ID: "exporter-least-privilege", Severity: diag.Error,
-		Summary: "exporters log in as a dedicated monitoring role, never as the superuser", check: exporterLeastPrivilege})
-}
 
 // effective returns a server's value of a GUC: its stack setting, else the
 // base, else PostgreSQL's default.

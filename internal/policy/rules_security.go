@@ -4,20 +4,8 @@ import (
 	"slices"
 
 	"github.com/azagen/azagen/internal/autoconfig"
-	"github.com/azagen/azagen/internal/diag"
 	"github.com/azagen/azagen/internal/model"
 )
-
-func init() {
-	register(Rule{ID: "least-capabilities", Severity: diag.Error,
-		Summary: "a service drops ALL capabilities unless security.reason says why it needs them (KICS container_capabilities_unrestricted)", check: leastCapabilities})
-	register(Rule{ID: "read-only-rootfs", Severity: diag.Error,
-		Summary: "a service runs with a read-only root filesystem unless security.reason says why it cannot", check: readOnlyRootfs})
-	register(Rule{ID: "resource-limits", Severity: diag.Error,
-		Summary: "every service has memory, cpus and pids limits (KICS memory_not_limited, cpus_not_limited, pids_limit_not_set)", check: resourceLimits})
-	register(Rule{ID: "reservation-within-limit", Severity: diag.Error,
-		Summary: "a memory reservation does not exceed the memory limit", check: reservationWithinLimit})
-}
 
 func leastCapabilities(c *checker) {
 	c.eachService(func(st *model.Stack, svc *model.Service, path string) {

@@ -1,0 +1,193 @@
+// Package rules is the one catalogue of every rule ID azagen reports: the
+// CUE load, normalization, policy, the checks on rendered compose files,
+// drift against the output directory and the docs. Each stage reports its
+// findings under the constants below; `azagen rules` and the docs rules
+// table print All, and a test checks that every ID the code can emit is
+// listed here and nowhere else spelled out.
+package rules
+
+import "github.com/azagen/azagen/internal/diag"
+
+// Stage is when a rule is checked.
+type Stage string
+
+// Stages, in the order a compilation reaches them.
+const (
+	// StageInput: loading and normalizing the source (and compose-go's
+	// verdict on what the source asked for).
+	StageInput Stage = "input"
+	// StageModel: policy over the whole normalized model.
+	StageModel Stage = "model"
+	// StageRendered: checks on the rendered compose files' bytes.
+	StageRendered Stage = "rendered"
+	// StageOutput: check, comparing the rendered files with the output
+	// directory.
+	StageOutput Stage = "output"
+	// StageDocs: the generated tables and references in docs/.
+	StageDocs Stage = "docs"
+)
+
+// Label is how the docs rules table names the stage ("Checked on").
+func (s Stage) Label() string {
+	switch s {
+	case StageRendered:
+		return "rendered compose files"
+	case StageOutput:
+		return "output directory"
+	}
+	return string(s)
+}
+
+// Rule is one entry of the catalogue.
+type Rule struct {
+	ID       string
+	Severity diag.Severity
+	Stage    Stage
+	Summary  string
+}
+
+// Rule IDs.
+const (
+	// input
+	CUESyntax    = "cue-syntax"
+	CUESchema    = "cue-schema"
+	Healthcheck  = "healthcheck"
+	ComposeValid = "compose-valid"
+	EvalBudget   = "eval-budget"
+	// model (policy)
+	ConfigLoaded           = "config-loaded"
+	EnvDerivedClash        = "env-derived-clash"
+	EnvMessageSafe         = "env-message-safe"
+	EnvVariableConsistent  = "env-variable-consistent"
+	ExporterLeastPrivilege = "exporter-least-privilege"
+	GucValid               = "guc-valid"
+	HbaLeastPrivilege      = "hba-least-privilege"
+	HealthcheckConsistent  = "healthcheck-consistent"
+	HealthcheckTiming      = "healthcheck-timing"
+	HostPortUnique         = "host-port-unique"
+	LeastCapabilities      = "least-capabilities"
+	ListenAdmitsPeers      = "listen-admits-peers"
+	PoolWithinLimits       = "pool-within-limits"
+	PortsAgree             = "ports-agree"
+	PublishLoopback        = "publish-loopback"
+	ReadOnlyRootfs         = "read-only-rootfs"
+	ReferenceExists        = "reference-exists"
+	ReplicaReachesPrimary  = "replica-reaches-primary"
+	ReservationWithinLimit = "reservation-within-limit"
+	ResourceLimits         = "resource-limits"
+	SettingNotOverridden   = "setting-not-overridden"
+	StacksPresent          = "stacks-present"
+	StandbyNotBelowPrimary = "standby-not-below-primary"
+	VolumeNameUnique       = "volume-name-unique"
+	WalLevelSenders        = "wal-level-senders"
+	// rendered compose files (KICS docker-compose queries and azagen's own)
+	KicsCgroupNotDefault                        = "kics/cgroup_not_default"
+	KicsContainerTrafficNotBoundToHostInterface = "kics/container_traffic_not_bound_to_host_interface"
+	KicsCpusNotLimited                          = "kics/cpus_not_limited"
+	KicsDefaultSeccompProfileDisabled           = "kics/default_seccomp_profile_disabled"
+	KicsDockerSocketMountedInContainer          = "kics/docker_socket_mounted_in_container"
+	KicsHealthcheckNotSet                       = "kics/healthcheck_not_set"
+	KicsHostNamespaceIsShared                   = "kics/host_namespace_is_shared"
+	KicsMemoryNotLimited                        = "kics/memory_not_limited"
+	KicsNetworksNotSet                          = "kics/networks_not_set"
+	KicsNoNewPrivilegesNotSet                   = "kics/no_new_privileges_not_set"
+	KicsParse                                   = "kics/parse"
+	KicsPidsLimitNotSet                         = "kics/pids_limit_not_set"
+	KicsPrivilegedContainersEnabled             = "kics/privileged_containers_enabled"
+	KicsPrivilegedPortsMappedInContainer        = "kics/privileged_ports_mapped_in_container"
+	KicsSecurityOptNotSet                       = "kics/security_opt_not_set"
+	KicsSharedHostIpcNamespace                  = "kics/shared_host_ipc_namespace"
+	KicsSharedHostNetworkNamespace              = "kics/shared_host_network_namespace"
+	KicsSharedHostUserNamespace                 = "kics/shared_host_user_namespace"
+	KicsVolumeHasSensitiveHostDirectory         = "kics/volume_has_sensitive_host_directory"
+	SecretNotLiteral                            = "secret-not-literal"
+	// output directory
+	Drift = "drift"
+	// docs
+	DocsMarker        = "docs-marker"
+	DocsUnknownTable  = "docs-unknown-table"
+	DocsTable         = "docs-table"
+	DocsDeadReference = "docs-dead-reference"
+)
+
+// All is every rule, in the order `azagen rules` and the docs print them:
+// by stage, policy rules by ID.
+var All = []Rule{
+	{CUESyntax, diag.Error, StageInput, "stacks.cue or an overlay does not parse, has another package or imports a non-builtin package"},
+	{CUESchema, diag.Error, StageInput, "a value breaks the CUE schema (type, bound, required field, unknown field)"},
+	{Healthcheck, diag.Error, StageInput, "a healthcheck duration CUE accepted cannot be written in Compose's grammar"},
+	// compose-go rejects a rendered file only for what the source asked
+	// for (the renderers are trusted), so it is an input finding.
+	{ComposeValid, diag.Error, StageInput, "a rendered compose file is not valid for compose-go"},
+	{EvalBudget, diag.Error, StageInput, "evaluating the source did not finish within --timeout: it asks CUE for values too large to check"},
+	{ConfigLoaded, diag.Error, StageModel, "every config file mounted into a postgres container is loaded by its command"},
+	{EnvDerivedClash, diag.Error, StageModel, "a service does not set a variable the connection model derives for it"},
+	{EnvMessageSafe, diag.Error, StageModel, "defaults and required messages contain no '}', '$' or control characters, which compose interpolation cannot hold"},
+	{EnvVariableConsistent, diag.Error, StageModel, "one variable has one default and one meaning within a stack"},
+	{ExporterLeastPrivilege, diag.Error, StageModel, "exporters log in as a dedicated monitoring role, never as the superuser"},
+	{GucValid, diag.Error, StageModel, "every GUC name and value is valid for PostgreSQL 18 (catalog from a real server's pg_settings); an extension GUC needs its extension preloaded or created"},
+	{HbaLeastPrivilege, diag.Error, StageModel, "pg_hba rules use scram-sha-256 (or peer on the socket) and admit no address range wider than declared; never 0.0.0.0/0"},
+	{HealthcheckConsistent, diag.Error, StageModel, "a service kind has the same healthcheck in every stack unless an override gives a reason"},
+	{HealthcheckTiming, diag.Error, StageModel, "healthcheck timeout is shorter than its interval; postgres start_period covers a cold start"},
+	{HostPortUnique, diag.Error, StageModel, "host ports are unique across all stacks, so any of them can run side by side"},
+	{LeastCapabilities, diag.Error, StageModel, "a service drops ALL capabilities unless security.reason says why it needs them (KICS container_capabilities_unrestricted)"},
+	{ListenAdmitsPeers, diag.Error, StageModel, "a server that peers reach over the compose network must not listen on loopback only"},
+	{PoolWithinLimits, diag.Error, StageModel, "PgBouncer's server connections fit the server's max_connections and the auth role's connection limit"},
+	{PortsAgree, diag.Error, StageModel, "a published container port is the port the service listens on (postgres port, listen_port)"},
+	{PublishLoopback, diag.Error, StageModel, "a port is published on 127.0.0.1 unless expose_reason explains a wider host_ip"},
+	{ReadOnlyRootfs, diag.Error, StageModel, "a service runs with a read-only root filesystem unless security.reason says why it cannot"},
+	{ReferenceExists, diag.Error, StageModel, "every network, volume, service and role a service names is declared"},
+	{ReplicaReachesPrimary, diag.Error, StageModel, "a replica joins its primary's network under its real name and names a primary that resolves there"},
+	{ReservationWithinLimit, diag.Error, StageModel, "a memory reservation does not exceed the memory limit"},
+	{ResourceLimits, diag.Error, StageModel, "every service has memory, cpus and pids limits (KICS memory_not_limited, cpus_not_limited, pids_limit_not_set)"},
+	{SettingNotOverridden, diag.Error, StageModel, "no config file sets a GUC the image's auto-config passes with -c, where it would be silently replaced"},
+	{StacksPresent, diag.Error, StageModel, "the source declares at least one stack, and every stack has services"},
+	{StandbyNotBelowPrimary, diag.Error, StageModel, "a standby's max_connections, max_worker_processes, max_wal_senders, max_prepared_transactions and max_locks_per_transaction are at least the primary's"},
+	{VolumeNameUnique, diag.Error, StageModel, "volume names are unique across stacks, so stacks never share data by accident"},
+	{WalLevelSenders, diag.Error, StageModel, "wal_level and max_wal_senders allow the replication the model declares"},
+	{KicsCgroupNotDefault, diag.Error, StageRendered, "cgroup_parent is not set"},
+	{KicsContainerTrafficNotBoundToHostInterface, diag.Error, StageRendered, "every published port names a host IP"},
+	{KicsCpusNotLimited, diag.Error, StageRendered, "deploy.resources.limits.cpus is set"},
+	{KicsDefaultSeccompProfileDisabled, diag.Error, StageRendered, "security_opt never disables seccomp"},
+	{KicsDockerSocketMountedInContainer, diag.Error, StageRendered, "docker.sock is never mounted"},
+	{KicsHealthcheckNotSet, diag.Error, StageRendered, "every service has a healthcheck"},
+	{KicsHostNamespaceIsShared, diag.Error, StageRendered, "pid is not host"},
+	{KicsMemoryNotLimited, diag.Error, StageRendered, "deploy.resources.limits.memory is set"},
+	{KicsNetworksNotSet, diag.Error, StageRendered, "every service joins a named network"},
+	{KicsNoNewPrivilegesNotSet, diag.Error, StageRendered, "security_opt contains no-new-privileges:true"},
+	{KicsParse, diag.Error, StageRendered, "a rendered compose file parses as YAML"},
+	{KicsPidsLimitNotSet, diag.Error, StageRendered, "deploy.resources.limits.pids is set"},
+	{KicsPrivilegedContainersEnabled, diag.Error, StageRendered, "privileged is not true"},
+	{KicsPrivilegedPortsMappedInContainer, diag.Error, StageRendered, "no port below 1024 is published"},
+	{KicsSecurityOptNotSet, diag.Error, StageRendered, "security_opt is set"},
+	{KicsSharedHostIpcNamespace, diag.Error, StageRendered, "ipc is not host"},
+	{KicsSharedHostNetworkNamespace, diag.Error, StageRendered, "network_mode is not host"},
+	{KicsSharedHostUserNamespace, diag.Error, StageRendered, "userns_mode is not host"},
+	{KicsVolumeHasSensitiveHostDirectory, diag.Error, StageRendered, "no host OS directory is mounted"},
+	{SecretNotLiteral, diag.Error, StageRendered, "a secret environment variable is a required reference ${VAR:?message}, never a literal or a default"},
+	{Drift, diag.Error, StageOutput, "a rendered file differs from the one in the output directory, is missing there, or is there, owned by azagen, and no longer rendered"},
+	{DocsMarker, diag.Error, StageDocs, "docs: a marker without its pair, nested, mismatched, duplicated or malformed"},
+	{DocsUnknownTable, diag.Error, StageDocs, "docs: a marker names a table or stack azagen does not know"},
+	{DocsTable, diag.Error, StageDocs, "docs: a table cannot be rendered from this source"},
+	{DocsDeadReference, diag.Error, StageDocs, "docs: a link or backticked repository path points at nothing"},
+}
+
+// Lookup returns the rule with the given ID.
+func Lookup(id string) (Rule, bool) {
+	for _, r := range All {
+		if r.ID == id {
+			return r, true
+		}
+	}
+	return Rule{}, false
+}
+
+// Get returns the rule with the given ID and panics if there is none: a
+// stage asks only for the constants above.
+func Get(id string) Rule {
+	r, ok := Lookup(id)
+	if !ok {
+		panic("rules: no rule " + id)
+	}
+	return r
+}
