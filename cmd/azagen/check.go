@@ -1,16 +1,18 @@
 package main
 
 import (
-	"encoding/json"
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/azagen/azagen/internal/diag"
 	"github.com/azagen/azagen/internal/output"
+	"github.com/azagen/azagen/internal/rules"
 )
 
 func newCheckCmd(a *app) *cobra.Command {
@@ -29,98 +31,125 @@ input (exit 2).`,
 		Example: `  azagen check
   azagen check --format github   # annotations in GitHub Actions`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			format, err := a.diagFormat()
-			if err != nil {
-				return err
-			}
-			a.jsonOwnedByCommand = true
-			res, err := a.compile(cmd.Context())
-			if err != nil {
-				return err
-			}
-			out := a.out()
-			display := displayPath(out)
-			dres, err := a.docsStep(res, format, true)
-			if err != nil {
-				return err
-			}
-			drift, err := output.Check(out, display, res.Output)
-			if err != nil {
-				return &exitErr{code: exitError, err: fmt.Errorf("check: %w", err)}
-			}
-			stale, err := docsDrift(dres)
-			if err != nil {
-				return &exitErr{code: exitError, err: fmt.Errorf("check: %w", err)}
-			}
-			if err := printDrift(a, format, display, drift, res.Diags, stale); err != nil {
-				return &exitErr{code: exitError, err: err}
-			}
-			if !drift.Clean() || len(stale) > 0 {
-				return &exitErr{code: exitDrift}
-			}
-			return nil
-		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return a.doCheck(cmd.Context()) },
 	}
 }
 
-func printDrift(a *app, format diag.Format, display string, d output.Drift, diags diag.List, stale []docDrift) error {
-	switch format {
-	case diag.JSON:
-		enc := json.NewEncoder(a.stdout)
-		enc.SetIndent("", "  ")
-		if diags == nil {
-			diags = diag.List{}
-		}
-		return enc.Encode(struct {
+// doCheck compares what stacks.cue renders with the output directory and
+// the docs. Every difference is a diagnostic of rule drift (one per changed,
+// missing or orphaned file and per stale docs table): JSON lists them with
+// the other diagnostics, beside the diffs, and GitHub annotates each; the
+// text format shows the diffs and lists the files.
+func (a *app) doCheck(ctx context.Context) error {
+	format, err := a.diagFormat()
+	if err != nil {
+		return err
+	}
+	res, err := a.compile(ctx)
+	if err != nil {
+		return err
+	}
+	out := a.out()
+	display := displayPath(out)
+	dres, err := a.docsStep(res, true)
+	if err != nil {
+		return err
+	}
+	drift, err := output.Check(out, display, res.Output)
+	if err != nil {
+		return &exitErr{code: exitError, err: fmt.Errorf("check: %w", err)}
+	}
+	stale, err := docsDrift(dres)
+	if err != nil {
+		return &exitErr{code: exitError, err: fmt.Errorf("check: %w", err)}
+	}
+	found := driftDiags(display, drift, stale)
+	all := append(slices.Clone(res.Diags), found...)
+	if format == diag.JSON {
+		err = encodeJSON(a.stdout, struct {
 			Diagnostics diag.List    `json:"diagnostics"`
 			Drift       output.Drift `json:"drift"`
 			Docs        []docDrift   `json:"docs"`
-		}{diags, d, stale})
-	case diag.GitHub:
-		for _, c := range d.Changed {
-			fmt.Fprintf(a.stdout, "::error file=%s,title=azagen drift::%s differs from what stacks.cue renders; run azagen render\n", filepath.ToSlash(filepath.Join(display, c.Path)), c.Path)
+		}{nonNil(all), drift, stale})
+	} else {
+		err = a.printDrift(format, display, drift, all, stale)
+	}
+	if err != nil {
+		return &exitErr{code: exitError, err: err}
+	}
+	if len(found) > 0 {
+		return &exitErr{code: exitDrift}
+	}
+	return nil
+}
+
+// driftDiags turns the differences into diagnostics of rule drift.
+func driftDiags(display string, d output.Drift, stale []docDrift) diag.List {
+	var out diag.List
+	shown := func(p string) string { return filepath.ToSlash(filepath.Join(display, p)) }
+	add := func(pos diag.Position, format string, args ...any) {
+		out = append(out, diag.Diagnostic{Rule: rules.Drift, Severity: rules.Get(rules.Drift).Severity, Pos: pos,
+			Message: fmt.Sprintf(format, args...)})
+	}
+	for _, c := range d.Changed {
+		add(diag.Position{File: shown(c.Path)}, "%s differs from what stacks.cue renders; run azagen render", c.Path)
+	}
+	// A missing file has no place to annotate: the message names it.
+	for _, p := range d.Missing {
+		add(diag.Position{}, "%s is missing; run azagen render", shown(p))
+	}
+	for _, p := range d.Orphaned {
+		add(diag.Position{File: shown(p)}, "%s is no longer rendered; run azagen render to remove it", p)
+	}
+	for _, s := range stale {
+		for _, t := range s.Tables {
+			add(diag.Position{File: s.Path, Line: t.Line, Col: t.Col}, "table %s differs from what stacks.cue renders; run azagen render", t.Table)
 		}
-		for _, p := range d.Missing {
-			fmt.Fprintf(a.stdout, "::error title=azagen drift::%s is missing; run azagen render\n", filepath.ToSlash(filepath.Join(display, p)))
+	}
+	return out
+}
+
+// printDrift prints check's findings in the text or GitHub format. GitHub
+// gets every diagnostic as an annotation. Text gets the unified diffs on
+// stdout and, on stderr, the findings that are not drift, then drift as a
+// compact list of changed, missing and orphaned files, then a summary.
+func (a *app) printDrift(format diag.Format, display string, d output.Drift, diags diag.List, stale []docDrift) error {
+	if format == diag.GitHub {
+		if err := a.printDiags(format, diags); err != nil {
+			return err
 		}
-		for _, p := range d.Orphaned {
-			fmt.Fprintf(a.stdout, "::error file=%s,title=azagen drift::%s is no longer rendered; run azagen render to remove it\n", filepath.ToSlash(filepath.Join(display, p)), p)
-		}
-		for _, s := range stale {
-			for _, t := range s.Tables {
-				fmt.Fprintf(a.stdout, "::error file=%s,line=%d,title=azagen drift::table %s differs from what stacks.cue renders; run azagen render\n", s.Path, t.Line, t.Table)
-			}
-		}
-	default:
+	} else {
 		for _, c := range d.Changed {
 			fmt.Fprint(a.stdout, c.Diff)
 		}
 		for _, s := range stale {
 			fmt.Fprint(a.stdout, s.Diff)
 		}
-	}
-	if format != diag.JSON {
+		other := slices.DeleteFunc(slices.Clone(diags), func(x diag.Diagnostic) bool { return x.Rule == rules.Drift })
+		if err := a.printDiags(format, other); err != nil {
+			return err
+		}
+		shown := func(p string) string { return filepath.ToSlash(filepath.Join(display, p)) }
 		for _, c := range d.Changed {
-			fmt.Fprintf(a.stderr, "changed:  %s\n", filepath.ToSlash(filepath.Join(display, c.Path)))
+			fmt.Fprintf(a.stderr, "changed:  %s\n", shown(c.Path))
 		}
 		for _, p := range d.Missing {
-			fmt.Fprintf(a.stderr, "missing:  %s\n", filepath.ToSlash(filepath.Join(display, p)))
+			fmt.Fprintf(a.stderr, "missing:  %s\n", shown(p))
 		}
 		for _, p := range d.Orphaned {
-			fmt.Fprintf(a.stderr, "orphaned: %s\n", filepath.ToSlash(filepath.Join(display, p)))
+			fmt.Fprintf(a.stderr, "orphaned: %s\n", shown(p))
 		}
 		for _, s := range stale {
 			fmt.Fprintf(a.stderr, "changed:  %s\n", s.Path)
 		}
-		if d.Clean() {
-			fmt.Fprintln(a.stderr, "azagen: generated files are up to date")
-		} else {
-			fmt.Fprintf(a.stderr, "azagen: %d changed, %d missing, %d orphaned; run azagen render\n", len(d.Changed), len(d.Missing), len(d.Orphaned))
-		}
-		if len(stale) > 0 {
-			fmt.Fprintf(a.stderr, "azagen: %d docs file(s) with stale tables; run azagen render\n", len(stale))
-		}
+	}
+	if d.Clean() {
+		fmt.Fprintln(a.stderr, "azagen: generated files are up to date")
+	} else {
+		fmt.Fprintf(a.stderr, "azagen: %d changed, %d missing, %d orphaned; run azagen render\n", len(d.Changed), len(d.Missing), len(d.Orphaned))
+	}
+	if len(stale) > 0 {
+		fmt.Fprintf(a.stderr, "azagen: %d docs file(s) with stale tables; run azagen render\n", len(stale))
 	}
 	return nil
 }

@@ -8,20 +8,19 @@ import (
 	"strings"
 
 	"github.com/azagen/azagen/internal/compile"
-	"github.com/azagen/azagen/internal/diag"
 	"github.com/azagen/azagen/internal/docs"
 )
 
 // docsStep renders the tables of the docs beside stacks.cue (README.md and
-// docs/**/*.md) in memory. Marker and table problems are printed like any
-// other diagnostics and end the command with exit 2 before anything is
+// docs/**/*.md) in memory. Marker and table problems end the command with
+// exit 2 and are printed like any other diagnostics, before anything is
 // written. For check, links and backticked paths of the hand-written text
 // that name nothing are reported the same way.
-func (a *app) docsStep(res *compile.Result, format diag.Format, check bool) (*docs.Result, error) {
+func (a *app) docsStep(res *compile.Result, check bool) (*docs.Result, error) {
 	// The CLI reference is rendered from a fresh command tree: the one
 	// running has cobra's help and completion commands added to it.
 	cli := newRootCmd(&app{stdout: io.Discard, stderr: io.Discard})
-	in := &docs.Input{Config: res.Config, Source: res.Source, CLI: cli}
+	in := &docs.Input{Config: res.Config, Source: res.Source, CLI: cli, ExitCodes: exitCodes}
 	dres, err := docs.Render(a.root(), in)
 	if err != nil {
 		return nil, &exitErr{code: exitError, err: fmt.Errorf("docs: %w", err)}
@@ -34,23 +33,11 @@ func (a *app) docsStep(res *compile.Result, format diag.Format, check bool) (*do
 	if !diags.HasErrors() {
 		return dres, nil
 	}
-	if err := diags.Print(a.diagWriter(format), format); err != nil {
-		return nil, &exitErr{code: exitError, err: err}
+	summary := " in the docs; nothing was written"
+	if check {
+		summary = " in the docs"
 	}
-	if format == diag.Text {
-		n := 0
-		for _, d := range diags {
-			if d.Severity == diag.Error {
-				n++
-			}
-		}
-		if check {
-			fmt.Fprintf(a.stderr, "azagen: %d error(s) in the docs\n", n)
-		} else {
-			fmt.Fprintf(a.stderr, "azagen: %d error(s) in the docs; nothing was written\n", n)
-		}
-	}
-	return nil, &exitErr{code: exitInvalid}
+	return nil, &exitErr{code: exitInvalid, diags: diags, summary: summary}
 }
 
 // existsAfterRender says whether a path relative to the root exists on
@@ -96,6 +83,7 @@ type docDrift struct {
 type staleTable struct {
 	Table string `json:"table"`
 	Line  int    `json:"line"`
+	Col   int    `json:"-"`
 }
 
 // docsDrift lists the stale docs files with their diffs.
@@ -108,7 +96,7 @@ func docsDrift(dres *docs.Result) ([]docDrift, error) {
 		}
 		dd := docDrift{Path: filepath.ToSlash(d.Path), Diff: diff, Tables: []staleTable{}}
 		for _, b := range d.Stale {
-			dd.Tables = append(dd.Tables, staleTable{b.Table, b.Begin.Line})
+			dd.Tables = append(dd.Tables, staleTable{b.Table, b.Begin.Line, b.Begin.Col})
 		}
 		out = append(out, dd)
 	}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -38,10 +37,14 @@ A path to a struct lists its fields. explain writes nothing.`,
 			if err != nil {
 				return err
 			}
-			a.jsonOwnedByCommand = true
 			res, err := a.compile(cmd.Context())
 			if err != nil {
 				return err
+			}
+			if format != diag.JSON {
+				if err := a.printDiags(format, res.Diags); err != nil {
+					return &exitErr{code: exitError, err: err}
+				}
 			}
 			ex, err := docs.Explain(docs.ExplainInput{
 				Source: res.Source, Config: res.Config, Output: res.Output,
@@ -55,16 +58,10 @@ A path to a struct lists its fields. explain writes nothing.`,
 				return &exitErr{code: exitError, err: fmt.Errorf("explain: %w", err)}
 			}
 			if format == diag.JSON {
-				diags := res.Diags
-				if diags == nil {
-					diags = diag.List{}
-				}
-				enc := json.NewEncoder(a.stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(struct {
+				return encodeJSON(a.stdout, struct {
 					Diagnostics diag.List `json:"diagnostics"`
 					*docs.Explanation
-				}{diags, ex})
+				}{nonNil(res.Diags), ex})
 			}
 			printExplanation(a, ex)
 			return nil

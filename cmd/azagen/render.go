@@ -39,7 +39,10 @@ fix can be reviewed and staged.`,
 			if err != nil {
 				return err
 			}
-			dres, err := a.docsStep(res, format, false)
+			if err := a.printDiags(format, res.Diags); err != nil {
+				return &exitErr{code: exitError, err: err}
+			}
+			dres, err := a.docsStep(res, false)
 			if err != nil {
 				return err
 			}

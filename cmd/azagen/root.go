@@ -17,26 +17,15 @@ import (
 	"github.com/azagen/azagen/internal/rules"
 )
 
-// Exit codes, documented in the root command's help.
-const (
-	exitOK      = 0
-	exitDrift   = 1
-	exitInvalid = 2
-	exitError   = 3
-)
-
-const exitCodeHelp = `Exit codes:
-  0  success: valid input, and for check, no drift
-  1  check found drift (changed, missing or orphaned files, stale docs
-     tables), or render --fail-on-change changed something
-  2  invalid input: schema, policy or docs errors, reported with file:line:col
-  3  usage, I/O or internal error`
-
-// exitError carries an exit code out of a command whose message has already
-// been printed (or needs none).
+// exitErr carries an exit code out of a command, with the error message or
+// the diagnostics that run prints for it (or neither, when the command has
+// printed everything already). summary follows the diagnostics in the text
+// format, after their error count.
 type exitErr struct {
-	code int
-	err  error
+	code    int
+	err     error
+	diags   diag.List
+	summary string
 }
 
 func (e *exitErr) Error() string {
@@ -53,11 +42,8 @@ type app struct {
 	overlays       []string
 	outDir         string
 	format         string
-	// jsonOwnedByCommand is set by commands that print diagnostics inside
-	// their own JSON document.
-	jsonOwnedByCommand bool
-	noCache            bool
-	timeout            time.Duration
+	noCache        bool
+	timeout        time.Duration
 }
 
 // inputs lists stacks.cue followed by the overlays, in unification order.
@@ -95,11 +81,12 @@ func (a *app) diagFormat() (diag.Format, error) {
 	return f, nil
 }
 
-// compile runs the pipeline and prints diagnostics. It returns an exitErr
-// with code 2 when the input is invalid.
+// compile runs the pipeline. An invalid input ends the command: the error
+// is an exitErr with code 2 carrying the findings, which run prints. The
+// findings of a valid input (warnings) are in the result, for the command
+// to print with the rest of its output.
 func (a *app) compile(ctx context.Context) (*compile.Result, error) {
-	format, err := a.diagFormat()
-	if err != nil {
+	if _, err := a.diagFormat(); err != nil {
 		return nil, err
 	}
 	res, err := a.compileWithin(ctx)
@@ -110,24 +97,8 @@ func (a *app) compile(ctx context.Context) (*compile.Result, error) {
 		}
 		return nil, &exitErr{code: exitError, err: err}
 	}
-	// JSON output of a valid input is printed by the command itself (check
-	// combines it with the drift); text and GitHub findings print here.
-	if (format != diag.JSON && len(res.Diags) > 0) || (format == diag.JSON && (res.Diags.HasErrors() || !a.jsonOwnedByCommand)) {
-		if err := res.Diags.Print(a.diagWriter(format), format); err != nil {
-			return nil, &exitErr{code: exitError, err: err}
-		}
-	}
 	if res.Diags.HasErrors() {
-		n := 0
-		for _, d := range res.Diags {
-			if d.Severity == diag.Error {
-				n++
-			}
-		}
-		if format == diag.Text {
-			fmt.Fprintf(a.stderr, "azagen: %d error(s); nothing was written\n", n)
-		}
-		return res, &exitErr{code: exitInvalid}
+		return res, &exitErr{code: exitInvalid, diags: res.Diags, summary: "; nothing was written"}
 	}
 	return res, nil
 }
@@ -160,16 +131,6 @@ func (a *app) compileWithin(ctx context.Context) (*compile.Result, error) {
 	}
 }
 
-// diagWriter is where diagnostics go: machine-readable ones to stdout where
-// tools read them, human ones to stderr so they never mix with a diff on
-// stdout.
-func (a *app) diagWriter(f diag.Format) io.Writer {
-	if f == diag.Text {
-		return a.stderr
-	}
-	return a.stdout
-}
-
 func newRootCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "azagen",
@@ -180,7 +141,7 @@ files, .env.example, PostgreSQL and PgBouncer configs, scripts, exporter
 queries and the docs tables. The same binary is the pre-commit drift check
 and the CI diff gate.
 
-` + exitCodeHelp,
+` + exitCodeHelp(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
@@ -208,6 +169,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	var ee *exitErr
 	if errors.As(err, &ee) {
+		if len(ee.diags) > 0 {
+			// The format was valid, or nothing would have been found.
+			format, _ := a.diagFormat()
+			if err := a.printFailure(format, ee.diags, ee.summary); err != nil {
+				fmt.Fprintf(stderr, "azagen: %v\n", err)
+				return exitError
+			}
+		}
 		if ee.err != nil {
 			fmt.Fprintf(stderr, "azagen: %v\n", ee.err)
 		}

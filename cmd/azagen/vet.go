@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
+
+	"github.com/azagen/azagen/internal/diag"
 )
 
 func newVetCmd(a *app) *cobra.Command {
@@ -15,10 +17,18 @@ finding and exits 2 when there is an error. It neither writes nor reads the
 generated files.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if _, err := a.compile(cmd.Context()); err != nil {
+			res, err := a.compile(cmd.Context())
+			if err != nil {
 				return err
 			}
-			if a.format == "text" {
+			format, err := a.diagFormat()
+			if err != nil {
+				return err
+			}
+			if err := a.printDiags(format, res.Diags); err != nil {
+				return &exitErr{code: exitError, err: err}
+			}
+			if format == diag.Text {
 				fmt.Fprintln(a.stderr, "azagen: no errors")
 			}
 			return nil

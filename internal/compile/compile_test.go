@@ -116,13 +116,7 @@ func checkPosition(t *testing.T, p diag.Position, files []string) {
 }
 
 // text prints diagnostics exactly as `azagen vet` does on stderr.
-func text(l diag.List) string {
-	var b strings.Builder
-	if err := l.Print(&b, diag.Text); err != nil {
-		panic(err)
-	}
-	return b.String()
-}
+func text(l diag.List) string { return l.String() }
 
 // invalidCase is one archive of the corpus.
 type invalidCase struct {

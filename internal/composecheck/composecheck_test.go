@@ -31,7 +31,7 @@ func renderRepo(t *testing.T) []rendered {
 	}
 	if res.Diags.HasErrors() {
 		var b strings.Builder
-		res.Diags.Print(&b, "text")
+		b.WriteString(res.Diags.String())
 		t.Fatalf("stacks.cue is invalid:\n%s", b.String())
 	}
 	var out []rendered

@@ -5,9 +5,7 @@ package diag
 
 import (
 	"cmp"
-	"encoding/json"
 	"fmt"
-	"io"
 	"slices"
 	"strings"
 )
@@ -92,44 +90,25 @@ func ParseFormat(s string) (Format, error) {
 	return "", fmt.Errorf("unknown format %q: want text, json or github", s)
 }
 
-// Print writes the list in the given format.
-func (l List) Print(w io.Writer, f Format) error {
-	switch f {
-	case JSON:
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		out := l
-		if out == nil {
-			out = List{}
+// Errors counts the diagnostics of severity error.
+func (l List) Errors() int {
+	n := 0
+	for _, d := range l {
+		if d.Severity == Error {
+			n++
 		}
-		return enc.Encode(out)
-	case GitHub:
-		for _, d := range l {
-			level := "error"
-			if d.Severity == Warning {
-				level = "warning"
-			}
-			var props []string
-			if d.Pos.File != "" {
-				props = append(props, "file="+escapeProperty(d.Pos.File))
-			}
-			if d.Pos.Line > 0 {
-				props = append(props, fmt.Sprintf("line=%d", d.Pos.Line), fmt.Sprintf("col=%d", d.Pos.Col))
-			}
-			props = append(props, "title="+escapeProperty("azagen "+d.Rule))
-			if _, err := fmt.Fprintf(w, "::%s %s::%s\n", level, strings.Join(props, ","), escapeData(d.Message)); err != nil {
-				return err
-			}
-		}
-		return nil
-	default:
-		for _, d := range l {
-			if _, err := io.WriteString(w, d.String()+"\n"); err != nil {
-				return err
-			}
-		}
-		return nil
 	}
+	return n
+}
+
+// String renders the list in the text format, one diagnostic a line.
+func (l List) String() string {
+	var b strings.Builder
+	for _, d := range l {
+		b.WriteString(d.String())
+		b.WriteString("\n")
+	}
+	return b.String()
 }
 
 // String renders one diagnostic the way compilers do:
@@ -155,14 +134,4 @@ func (d Diagnostic) String() string {
 		b.WriteString(r.String())
 	}
 	return b.String()
-}
-
-// GitHub workflow commands need %, CR and LF escaped in data, and also : and ,
-// in properties.
-func escapeData(s string) string {
-	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(s)
-}
-
-func escapeProperty(s string) string {
-	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s)
 }

@@ -2,7 +2,7 @@ package docs
 
 import (
 	"fmt"
-	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -47,31 +47,6 @@ func flagTable(fs *pflag.FlagSet) string {
 	return t.String()
 }
 
-// exitCodeLine matches the "  N  meaning" lines of the root help.
-var exitCodeLine = regexp.MustCompile(`^\s+(\d+)\s+(.+)$`)
-
-// exitCodes reads the exit-code list out of the root command's long help,
-// where azagen documents it for --help; the docs then can never disagree.
-func exitCodes(root *cobra.Command) [][2]string {
-	var out [][2]string
-	in := false
-	for _, l := range strings.Split(root.Long, "\n") {
-		switch {
-		case strings.TrimSpace(l) == "Exit codes:":
-			in = true
-		case in && exitCodeLine.MatchString(l):
-			m := exitCodeLine.FindStringSubmatch(l)
-			out = append(out, [2]string{m[1], m[2]})
-		case in && len(out) > 0 && strings.TrimSpace(l) != "" && strings.TrimLeft(l, " \t") != l:
-			// A wrapped meaning continues the previous code.
-			out[len(out)-1][1] += " " + strings.TrimSpace(l)
-		case in:
-			in = false
-		}
-	}
-	return out
-}
-
 func renderCommands(in *Input, _ string) (string, error) {
 	root := in.CLI
 	if root == nil {
@@ -87,11 +62,11 @@ func renderCommands(in *Input, _ string) (string, error) {
 		b.WriteString("\nGlobal flags:\n\n")
 		b.WriteString(ft)
 	}
-	if codes := exitCodes(root); len(codes) > 0 {
+	if len(in.ExitCodes) > 0 {
 		b.WriteString("\nExit codes:\n\n")
 		et := newTable("Code", "Meaning")
-		for _, c := range codes {
-			et.add(c[0], text(c[1]))
+		for _, c := range in.ExitCodes {
+			et.add(strconv.Itoa(c.Code), text(c.Meaning))
 		}
 		b.WriteString(et.String())
 	}

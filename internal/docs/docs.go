@@ -45,6 +45,14 @@ type Input struct {
 	Source *load.Source
 	// CLI is the root command, for the CLI reference tables.
 	CLI *cobra.Command
+	// ExitCodes is the CLI's table of exit codes, which --help prints too.
+	ExitCodes []ExitCode
+}
+
+// ExitCode is one exit code of the CLI and what it means.
+type ExitCode struct {
+	Code    int
+	Meaning string
 }
 
 // Doc is one Markdown file: what is on disk and what it becomes once every

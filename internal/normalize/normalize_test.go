@@ -147,7 +147,7 @@ func build(t *testing.T, overlay string) *model.Config {
 	src, diags := load.Sources(paths, contents)
 	if len(diags) > 0 {
 		var b strings.Builder
-		diags.Print(&b, "text")
+		b.WriteString(diags.String())
 		t.Fatalf("load:\n%s", b.String())
 	}
 	cfg, err := model.Decode(src.Value)
@@ -156,7 +156,7 @@ func build(t *testing.T, overlay string) *model.Config {
 	}
 	if d := normalize.Normalize(cfg, src); len(d) > 0 {
 		var b strings.Builder
-		d.Print(&b, "text")
+		b.WriteString(d.String())
 		t.Fatalf("normalize:\n%s", b.String())
 	}
 	return cfg

@@ -35,7 +35,7 @@ func compileRepoResult(t testing.TB) *compile.Result {
 	}
 	if len(res.Diags) > 0 {
 		var b strings.Builder
-		res.Diags.Print(&b, "text")
+		b.WriteString(res.Diags.String())
 		t.Fatalf("stacks.cue has diagnostics:\n%s", b.String())
 	}
 	if res.Output == nil {
