@@ -15,6 +15,7 @@ import (
 	"github.com/azagen/azagen/internal/diag"
 	"github.com/azagen/azagen/internal/load"
 	"github.com/azagen/azagen/internal/model"
+	"github.com/azagen/azagen/internal/normalize"
 	"github.com/azagen/azagen/internal/output"
 )
 
@@ -397,23 +398,13 @@ func cueSources(src *load.Source, v cue.Value) []Source {
 	return out
 }
 
-// healthLayers are the three layers normalize merges, lowest first, as CUE
-// paths.
-func healthLayers(st *model.Stack, svc *model.Service) [][]segment {
-	return [][]segment{
-		{{label: "healthcheckDefaults"}, {label: svc.Kind}},
-		{{label: "stacks"}, {label: st.Key}, {label: "healthcheck"}, {label: svc.Kind}},
-		{{label: "stacks"}, {label: st.Key}, {label: "services"}, {label: svc.Key}, {label: "healthcheck"}},
-	}
-}
-
 // explainHealth fills in a healthcheck field from its normalized value and
 // every layer that set it; rest is the path below "healthcheck".
 func explainHealth(in ExplainInput, ex *Explanation, st *model.Stack, svc *model.Service, rest []segment) bool {
 	h := svc.Health
 	if len(rest) == 0 {
-		for _, f := range healthFields(h) {
-			ex.Fields = append(ex.Fields, fmt.Sprintf("%s: %s (from %s)", f.name, f.value, f.origin))
+		for _, f := range derive.HealthFields(h) {
+			ex.Fields = append(ex.Fields, fmt.Sprintf("%s: %s (from %s)", f.Name, f.Value, f.Origin))
 		}
 		ex.Sources = append(ex.Sources, Source{Kind: FromNormalize, Note: "merged field by field: schema default, then the stack's default for " + svc.Kind + ", then the service's own healthcheck"})
 		return true
@@ -423,9 +414,9 @@ func explainHealth(in ExplainInput, ex *Explanation, st *model.Stack, svc *model
 	}
 	field := rest[0].label
 	var current string
-	for _, f := range healthFields(h) {
-		if f.name == field {
-			current = f.value
+	for _, f := range derive.HealthFields(h) {
+		if f.Name == field {
+			current = f.Value
 		}
 	}
 	winner, ok := h.Origin[field]
@@ -433,29 +424,29 @@ func explainHealth(in ExplainInput, ex *Explanation, st *model.Stack, svc *model
 		return false
 	}
 	ex.Value = current
-	if field == "test" && winner == "derived from the connection model" {
+	if field == "test" && winner.Layer == model.LayerDerived {
 		ex.Sources = append(ex.Sources, Source{Kind: FromNormalize, Value: current,
 			Note: "derived from the connection model: the command logs in with the service's own role, port and database"})
 	}
-	for _, layer := range healthLayers(st, svc) {
-		lv := in.Source.Value.LookupPath(cuePath(append(slices.Clone(layer), segment{label: field})))
+	for _, layer := range normalize.HealthLayers(in.Config, st, svc) {
+		lp := cue.ParsePath(layer.Origin.Path + "." + field)
+		if lp.Err() != nil {
+			return false
+		}
+		lv := in.Source.Value.LookupPath(lp)
 		if !lv.Exists() {
 			continue
-		}
-		name := pathString(layer)
-		if layer[0].label == "healthcheckDefaults" {
-			name = "schema default for " + svc.Kind
 		}
 		srcs := cueSources(in.Source, lv)
 		s := srcs[0]
 		s.Kind = FromLayer
 		status := "overridden by a later layer"
-		if name == winner {
+		if layer.Origin == winner {
 			status = "wins"
 		}
-		s.Note = name + ": " + status
+		s.Note = layer.Origin.String() + ": " + status
 		ex.Sources = append(ex.Sources, s)
-		if name == winner && s.Value != current && field != "test" && field != "retries" {
+		if layer.Origin == winner && s.Value != current && field != "test" && field != "retries" {
 			ex.Sources = append(ex.Sources, Source{Kind: FromNormalize, Value: current,
 				Note: fmt.Sprintf("%s rewritten in canonical Compose form", s.Value)})
 		}
@@ -511,17 +502,17 @@ func isWordByte(c byte) bool {
 
 func healthNeedles(svc *model.Service, rest []segment) []needle {
 	var out []needle
-	for _, f := range healthFields(svc.Health) {
-		if len(rest) == 1 && f.name != rest[0].label {
+	for _, f := range derive.HealthFields(svc.Health) {
+		if len(rest) == 1 && f.Name != rest[0].label {
 			continue
 		}
-		if f.name == "test" {
+		if f.Name == "test" {
 			if n := len(svc.Health.Test); n > 0 {
 				out = append(out, needle{exact: "- " + svc.Health.Test[n-1]})
 			}
 			continue
 		}
-		out = append(out, needle{exact: f.name + ": " + f.value})
+		out = append(out, needle{exact: f.Name + ": " + f.Value})
 	}
 	return out
 }

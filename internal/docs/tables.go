@@ -1,7 +1,6 @@
 package docs
 
 import (
-	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
@@ -12,7 +11,6 @@ import (
 
 	"github.com/azagen/azagen/internal/autoconfig"
 	"github.com/azagen/azagen/internal/derive"
-	"github.com/azagen/azagen/internal/duration"
 	"github.com/azagen/azagen/internal/model"
 	"github.com/azagen/azagen/internal/rules"
 )
@@ -255,50 +253,20 @@ func renderHealthchecks(in *Input, arg string) (string, error) {
 	t := newTable(head(all, "Service", "Setting", "Value", "From")...)
 	for _, st := range stacksFor(in.Config, arg) {
 		for _, svc := range services(st) {
-			for _, f := range healthFields(svc.Health) {
-				t.add(withStack(all, st, code(svc.Key), code(f.name), code(f.value), origin(f.origin))...)
+			for _, f := range derive.HealthFields(svc.Health) {
+				t.add(withStack(all, st, code(svc.Key), code(f.Name), code(f.Value), origin(f.Origin))...)
 			}
 		}
 	}
 	return t.String(), nil
 }
 
-// healthField is one set field of a resolved healthcheck, as compose.yaml
-// renders it.
-type healthField struct{ name, value, origin string }
-
-func healthFields(h model.ResolvedHealthcheck) []healthField {
-	var out []healthField
-	add := func(name, value string) {
-		if o, ok := h.Origin[name]; ok {
-			out = append(out, healthField{name, value, o})
-		}
+// origin renders a layer: CUE paths as code, descriptions as text.
+func origin(o model.Origin) string {
+	if o.InSource() {
+		return code(o.Path)
 	}
-	add("test", testString(h.Test))
-	add("interval", duration.Format(h.Interval))
-	add("timeout", duration.Format(h.Timeout))
-	add("retries", strconv.Itoa(h.Retries))
-	add("start_period", duration.Format(h.StartPeriod))
-	add("start_interval", duration.Format(h.StartInterval))
-	return out
-}
-
-// testString shows a healthcheck test the way compose's short form reads:
-// the shell command for CMD-SHELL, a JSON list otherwise.
-func testString(test []string) string {
-	if len(test) == 2 && test[0] == "CMD-SHELL" {
-		return test[1]
-	}
-	b, _ := json.Marshal(test)
-	return string(b)
-}
-
-// origin renders a layer name: CUE paths as code, descriptions as text.
-func origin(o string) string {
-	if strings.HasPrefix(o, "stacks.") {
-		return code(o)
-	}
-	return text(o)
+	return text(o.String())
 }
 
 func renderGUCs(in *Input, arg string) (string, error) {

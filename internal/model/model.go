@@ -5,6 +5,7 @@ package model
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"cuelang.org/go/cue"
@@ -225,6 +226,43 @@ type Healthcheck struct {
 	Reason        string   `json:"reason"`
 }
 
+// Layer is one source a healthcheck field can come from, lowest first.
+type Layer string
+
+// Healthcheck layers.
+const (
+	// LayerDerived: the test normalize derives from the connection model.
+	LayerDerived Layer = "derived"
+	// LayerSchemaDefault: healthcheckDefaults.<kind> of the schema.
+	LayerSchemaDefault Layer = "schema-default"
+	// LayerStack: stacks.<stack>.healthcheck.<kind>.
+	LayerStack Layer = "stack"
+	// LayerService: the service's own healthcheck.
+	LayerService Layer = "service"
+)
+
+// Origin is where a resolved healthcheck field came from: its layer and the
+// CUE path of that layer's healthcheck (empty for LayerDerived).
+type Origin struct {
+	Layer Layer
+	Path  string
+}
+
+// String names the origin for people: the CUE path of a layer stacks.cue
+// writes, a description otherwise.
+func (o Origin) String() string {
+	switch o.Layer {
+	case LayerDerived:
+		return "derived from the connection model"
+	case LayerSchemaDefault:
+		return "schema default for " + o.Path[strings.LastIndex(o.Path, ".")+1:]
+	}
+	return o.Path
+}
+
+// InSource reports whether the origin is a layer of the user's files.
+func (o Origin) InSource() bool { return o.Layer == LayerStack || o.Layer == LayerService }
+
 // ResolvedHealthcheck is the merged, canonical healthcheck of a service.
 type ResolvedHealthcheck struct {
 	Test          []string
@@ -234,7 +272,7 @@ type ResolvedHealthcheck struct {
 	StartPeriod   time.Duration
 	StartInterval time.Duration
 	// Origin names the layer each field came from, for explain and docs.
-	Origin map[string]string
+	Origin map[string]Origin
 	// Reason is the written reason of any layer above the schema default.
 	Reason string
 }

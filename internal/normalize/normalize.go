@@ -53,23 +53,30 @@ func Label(s string) string {
 	return s
 }
 
-type layer struct {
-	origin string
-	hc     *model.Healthcheck
+// HealthLayer is one layer of a service's healthcheck, as it merges.
+type HealthLayer struct {
+	Origin      model.Origin
+	Healthcheck *model.Healthcheck // nil when the layer sets nothing
+}
+
+// HealthLayers are the layers normalize merges field by field, lowest
+// first: the schema default for the service's kind, the stack's default for
+// that kind, and the service's own healthcheck.
+func HealthLayers(c *model.Config, st *model.Stack, svc *model.Service) []HealthLayer {
+	return []HealthLayer{
+		{model.Origin{Layer: model.LayerSchemaDefault, Path: "healthcheckDefaults." + Label(svc.Kind)}, c.HealthcheckDefaults[svc.Kind]},
+		{model.Origin{Layer: model.LayerStack, Path: fmt.Sprintf("stacks.%s.healthcheck.%s", Label(st.Key), Label(svc.Kind))}, st.Healthcheck[svc.Kind]},
+		{model.Origin{Layer: model.LayerService, Path: ServicePath(st, svc) + ".healthcheck"}, svc.Healthcheck},
+	}
 }
 
 func resolveHealthcheck(c *model.Config, st *model.Stack, svc *model.Service, pos Positioner) diag.List {
-	layers := []layer{
-		{"schema default for " + svc.Kind, c.HealthcheckDefaults[svc.Kind]},
-		{fmt.Sprintf("stacks.%s.healthcheck.%s", Label(st.Key), svc.Kind), st.Healthcheck[svc.Kind]},
-		{ServicePath(st, svc) + ".healthcheck", svc.Healthcheck},
-	}
-	h := model.ResolvedHealthcheck{Origin: map[string]string{}, Test: derivedTest(c, st, svc)}
+	h := model.ResolvedHealthcheck{Origin: map[string]model.Origin{}, Test: derivedTest(c, st, svc)}
 	if h.Test != nil {
-		h.Origin["test"] = "derived from the connection model"
+		h.Origin["test"] = model.Origin{Layer: model.LayerDerived}
 	}
 	var diags diag.List
-	setDur := func(field string, l layer, raw *string, dst *time.Duration) {
+	setDur := func(field string, l HealthLayer, raw *string, dst *time.Duration) {
 		if raw == nil {
 			return
 		}
@@ -77,33 +84,34 @@ func resolveHealthcheck(c *model.Config, st *model.Stack, svc *model.Service, po
 		if err != nil {
 			diags = append(diags, diag.Diagnostic{
 				Rule: rules.Healthcheck, Severity: diag.Error,
-				Pos: pos.Pos(l.origin + "." + field), Path: l.origin + "." + field,
+				Pos: pos.Pos(l.Origin.Path + "." + field), Path: l.Origin.Path + "." + field,
 				Message: err.Error(),
 			})
 			return
 		}
 		*dst = d
-		h.Origin[field] = l.origin
+		h.Origin[field] = l.Origin
 	}
 	var interval, timeout, start, startInterval time.Duration
-	for _, l := range layers {
-		if l.hc == nil {
+	for _, l := range HealthLayers(c, st, svc) {
+		hc := l.Healthcheck
+		if hc == nil {
 			continue
 		}
-		if l.hc.Test != nil {
-			h.Test = slices.Clone(l.hc.Test)
-			h.Origin["test"] = l.origin
+		if hc.Test != nil {
+			h.Test = slices.Clone(hc.Test)
+			h.Origin["test"] = l.Origin
 		}
-		setDur("interval", l, l.hc.Interval, &interval)
-		setDur("timeout", l, l.hc.Timeout, &timeout)
-		setDur("start_period", l, l.hc.StartPeriod, &start)
-		setDur("start_interval", l, l.hc.StartInterval, &startInterval)
-		if l.hc.Retries != nil {
-			h.Retries = *l.hc.Retries
-			h.Origin["retries"] = l.origin
+		setDur("interval", l, hc.Interval, &interval)
+		setDur("timeout", l, hc.Timeout, &timeout)
+		setDur("start_period", l, hc.StartPeriod, &start)
+		setDur("start_interval", l, hc.StartInterval, &startInterval)
+		if hc.Retries != nil {
+			h.Retries = *hc.Retries
+			h.Origin["retries"] = l.Origin
 		}
-		if l.hc.Reason != "" {
-			h.Reason = l.hc.Reason
+		if hc.Reason != "" {
+			h.Reason = hc.Reason
 		}
 	}
 	h.Interval, h.Timeout, h.StartPeriod, h.StartInterval = interval, timeout, start, startInterval

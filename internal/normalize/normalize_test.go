@@ -162,11 +162,11 @@ func build(t *testing.T, overlay string) *model.Config {
 	return cfg
 }
 
-const (
-	schemaPostgres  = "schema default for postgres"
-	schemaPgBouncer = "schema default for pgbouncer"
-	stackPostgres   = "stacks.main.healthcheck.postgres"
-	serviceDB       = "stacks.main.services.db.healthcheck"
+var (
+	schemaPostgres  = model.Origin{Layer: model.LayerSchemaDefault, Path: "healthcheckDefaults.postgres"}
+	schemaPgBouncer = model.Origin{Layer: model.LayerSchemaDefault, Path: "healthcheckDefaults.pgbouncer"}
+	stackPostgres   = model.Origin{Layer: model.LayerStack, Path: "stacks.main.healthcheck.postgres"}
+	serviceDB       = model.Origin{Layer: model.LayerService, Path: "stacks.main.services.db.healthcheck"}
 )
 
 func TestHealthcheckLayers(t *testing.T) {
@@ -184,7 +184,7 @@ func TestHealthcheckLayers(t *testing.T) {
 			name: "schema default only",
 			want: model.ResolvedHealthcheck{
 				Test: postgresTest, Interval: 10 * time.Second, Timeout: 5 * time.Second, Retries: 3, StartPeriod: 2 * time.Minute,
-				Origin: map[string]string{"test": schemaPostgres, "interval": schemaPostgres, "timeout": schemaPostgres, "retries": schemaPostgres, "start_period": schemaPostgres},
+				Origin: map[string]model.Origin{"test": schemaPostgres, "interval": schemaPostgres, "timeout": schemaPostgres, "retries": schemaPostgres, "start_period": schemaPostgres},
 			},
 			interval: "10s", startPeriod: "2m",
 		},
@@ -193,7 +193,7 @@ func TestHealthcheckLayers(t *testing.T) {
 			overlay: `stacks: main: healthcheck: postgres: {interval: "90s", retries: 5}`,
 			want: model.ResolvedHealthcheck{
 				Test: postgresTest, Interval: 90 * time.Second, Timeout: 5 * time.Second, Retries: 5, StartPeriod: 2 * time.Minute,
-				Origin: map[string]string{"test": schemaPostgres, "interval": stackPostgres, "timeout": schemaPostgres, "retries": stackPostgres, "start_period": schemaPostgres},
+				Origin: map[string]model.Origin{"test": schemaPostgres, "interval": stackPostgres, "timeout": schemaPostgres, "retries": stackPostgres, "start_period": schemaPostgres},
 			},
 			interval: "1m30s", startPeriod: "2m",
 		},
@@ -207,7 +207,7 @@ stacks: main: services: db: healthcheck: {
 }`,
 			want: model.ResolvedHealthcheck{
 				Test: postgresTest, Interval: 90 * time.Second, Timeout: 5 * time.Second, Retries: 7, StartPeriod: 150 * time.Second,
-				Origin: map[string]string{"test": schemaPostgres, "interval": stackPostgres, "timeout": schemaPostgres, "retries": serviceDB, "start_period": serviceDB},
+				Origin: map[string]model.Origin{"test": schemaPostgres, "interval": stackPostgres, "timeout": schemaPostgres, "retries": serviceDB, "start_period": serviceDB},
 				Reason: "slow disks",
 			},
 			interval: "1m30s", startPeriod: "2m30s",
@@ -217,7 +217,7 @@ stacks: main: services: db: healthcheck: {
 			overlay: `stacks: main: services: db: healthcheck: test: ["CMD", "pg_isready", "-q"]`,
 			want: model.ResolvedHealthcheck{
 				Test: []string{"CMD", "pg_isready", "-q"}, Interval: 10 * time.Second, Timeout: 5 * time.Second, Retries: 3, StartPeriod: 2 * time.Minute,
-				Origin: map[string]string{"test": serviceDB, "interval": schemaPostgres, "timeout": schemaPostgres, "retries": schemaPostgres, "start_period": schemaPostgres},
+				Origin: map[string]model.Origin{"test": serviceDB, "interval": schemaPostgres, "timeout": schemaPostgres, "retries": schemaPostgres, "start_period": schemaPostgres},
 			},
 			interval: "10s", startPeriod: "2m",
 		},
@@ -227,7 +227,7 @@ stacks: main: services: db: healthcheck: {
 stacks: main: services: db: healthcheck: timeout: "2.5s"`,
 			want: model.ResolvedHealthcheck{
 				Test: postgresTest, Interval: 30 * time.Second, Timeout: 2500 * time.Millisecond, Retries: 3, StartPeriod: time.Hour, StartInterval: 1500 * time.Millisecond,
-				Origin: map[string]string{"test": schemaPostgres, "interval": stackPostgres, "timeout": serviceDB, "retries": schemaPostgres, "start_period": stackPostgres, "start_interval": stackPostgres},
+				Origin: map[string]model.Origin{"test": schemaPostgres, "interval": stackPostgres, "timeout": serviceDB, "retries": schemaPostgres, "start_period": stackPostgres, "start_interval": stackPostgres},
 			},
 			interval: "30s", startPeriod: "1h",
 		},
@@ -266,8 +266,8 @@ func TestHealthcheckDerivedTest(t *testing.T) {
 	want := model.ResolvedHealthcheck{
 		Test:     []string{"CMD-SHELL", "psql -X -w -h localhost -p 6432 -U pool_auth -d postgres -Atc 'SELECT 1' >/dev/null"},
 		Interval: 45 * time.Second, Timeout: 10 * time.Second, Retries: 3, StartPeriod: 10 * time.Second,
-		Origin: map[string]string{
-			"test": "derived from the connection model", "interval": "stacks.main.healthcheck.pgbouncer",
+		Origin: map[string]model.Origin{
+			"test": {Layer: model.LayerDerived}, "interval": {Layer: model.LayerStack, Path: "stacks.main.healthcheck.pgbouncer"},
 			"timeout": schemaPgBouncer, "retries": schemaPgBouncer, "start_period": schemaPgBouncer,
 		},
 	}
@@ -288,7 +288,7 @@ func TestHealthcheckDerivedTest(t *testing.T) {
 // stack only.
 func TestHealthcheckStackLayerIsPerStack(t *testing.T) {
 	cfg := build(t, `stacks: standby: healthcheck: postgres: start_period: "5m"`)
-	if got := cfg.Stacks["standby"].Services["db-standby"].Health; got.StartPeriod != 5*time.Minute || got.Origin["start_period"] != "stacks.standby.healthcheck.postgres" {
+	if got := cfg.Stacks["standby"].Services["db-standby"].Health; got.StartPeriod != 5*time.Minute || got.Origin["start_period"].Path != "stacks.standby.healthcheck.postgres" {
 		t.Errorf("standby start_period = %v from %q", got.StartPeriod, got.Origin["start_period"])
 	}
 	if got := cfg.Stacks["main"].Services["db"].Health.StartPeriod; got != 2*time.Minute {

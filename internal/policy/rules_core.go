@@ -230,8 +230,8 @@ func healthcheckTiming(c *checker) {
 // originPath is the path of the layer a healthcheck field came from, or the
 // service when it came from the schema default.
 func originPath(h model.ResolvedHealthcheck, field, svcPath string) string {
-	if o := h.Origin[field]; strings.HasPrefix(o, "stacks.") {
-		return o + "." + field
+	if o := h.Origin[field]; o.InSource() {
+		return o.Path + "." + field
 	}
 	return svcPath
 }
