@@ -7,7 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/azagen/azagen/internal/diag"
-	"github.com/azagen/azagen/internal/docs"
+	"github.com/azagen/azagen/internal/explain"
 )
 
 func newExplainCmd(a *app) *cobra.Command {
@@ -46,12 +46,12 @@ A path to a struct lists its fields. explain writes nothing.`,
 					return &exitErr{code: exitError, err: err}
 				}
 			}
-			ex, err := docs.Explain(docs.ExplainInput{
+			ex, err := explain.Explain(explain.Input{
 				Source: res.Source, Config: res.Config, Output: res.Output,
 				OutDisplay: displayPath(a.out()),
 			}, args[0])
 			if err != nil {
-				var nf *docs.NotFoundError
+				var nf *explain.NotFoundError
 				if errors.As(err, &nf) {
 					return &exitErr{code: exitError, err: err}
 				}
@@ -60,7 +60,7 @@ A path to a struct lists its fields. explain writes nothing.`,
 			if format == diag.JSON {
 				return encodeJSON(a.stdout, struct {
 					Diagnostics diag.List `json:"diagnostics"`
-					*docs.Explanation
+					*explain.Explanation
 				}{nonNil(res.Diags), ex})
 			}
 			printExplanation(a, ex)
@@ -69,7 +69,7 @@ A path to a struct lists its fields. explain writes nothing.`,
 	}
 }
 
-func printExplanation(a *app, ex *docs.Explanation) {
+func printExplanation(a *app, ex *explain.Explanation) {
 	w := a.stdout
 	if ex.Value != "" {
 		fmt.Fprintf(w, "%s = %s\n", ex.Path, ex.Value)

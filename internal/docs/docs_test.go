@@ -2,7 +2,6 @@ package docs
 
 import (
 	"bytes"
-	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,44 +10,18 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/azagen/azagen/internal/compile"
+	"github.com/azagen/azagen/internal/testing/repotest"
 )
 
-// repoStacks is the repository's stacks.cue seen from this package.
-const repoStacks = "../../stacks.cue"
-
-// compileRepo compiles the repository's stacks.cue plus overlays (paths)
-// and fails the test unless the result is valid.
-func compileRepo(t testing.TB, overlays ...string) *compile.Result {
-	t.Helper()
-	res, err := compile.Compile(context.Background(), append([]string{repoStacks}, overlays...))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.Diags.HasErrors() {
-		t.Fatalf("stacks.cue does not compile:\n%v", res.Diags)
-	}
-	return res
-}
-
 func testInput(t testing.TB, overlays ...string) *Input {
-	res := compileRepo(t, overlays...)
-	root := &cobra.Command{Use: "tool", Short: "A tool", Long: "Exit codes:\n  0  fine\n  1  not fine,\n     really\n"}
+	res := repotest.Compile(t, overlays...)
+	root := &cobra.Command{Use: "tool", Short: "A tool", Long: "A tool that does things."}
 	root.PersistentFlags().String("file", "x.cue", "the `file` | to read")
 	sub := &cobra.Command{Use: "sub", Short: "Do a thing", Example: "  tool sub", Run: func(*cobra.Command, []string) {}}
 	sub.Flags().Bool("dry", false, "do nothing")
 	root.AddCommand(sub, &cobra.Command{Use: "hidden", Hidden: true, Run: func(*cobra.Command, []string) {}})
-	return &Input{Config: res.Config, Source: res.Source, CLI: root}
-}
-
-func writeFile(t testing.TB, p, data string) {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	return &Input{Config: res.Config, Source: res.Source, CLI: root,
+		ExitCodes: []ExitCode{{0, "fine"}, {1, "not fine, really"}}}
 }
 
 // TestDocsRenderTouchesOnlyBlocks: rendering replaces the bytes between
@@ -60,11 +33,11 @@ func TestDocsRenderTouchesOnlyBlocks(t *testing.T) {
 	prose := []string{"# Title\n\nHand-written *prose*,  odd  spacing, trailing space \n\n", "\nMore prose.\n", "\nThe end, no final newline"}
 	readme := prose[0] + "<!-- BEGIN azagen:ports.single -->\nstale\n<!-- END azagen:ports.single -->\n" +
 		prose[1] + "<!-- BEGIN azagen:metrics -->\n<!-- END azagen:metrics -->\n" + prose[2]
-	writeFile(t, filepath.Join(root, "README.md"), readme)
+	repotest.WriteFile(t, filepath.Join(root, "README.md"), readme)
 	crlf := strings.ReplaceAll("Intro\n<!-- BEGIN azagen:networks.replica -->\n<!-- END azagen:networks.replica -->\nOutro\n", "\n", "\r\n")
-	writeFile(t, filepath.Join(root, "docs", "sub", "CRLF.md"), crlf)
-	writeFile(t, filepath.Join(root, "docs", "plain.md"), "no markers at all\n")
-	writeFile(t, filepath.Join(root, "docs", "notes.txt"), "<!-- BEGIN azagen:nope -->\n")
+	repotest.WriteFile(t, filepath.Join(root, "docs", "sub", "CRLF.md"), crlf)
+	repotest.WriteFile(t, filepath.Join(root, "docs", "plain.md"), "no markers at all\n")
+	repotest.WriteFile(t, filepath.Join(root, "docs", "notes.txt"), "<!-- BEGIN azagen:nope -->\n")
 
 	res, err := Render(root, in)
 	if err != nil {
@@ -144,7 +117,7 @@ func TestDocsRenderErrors(t *testing.T) {
 		"<!-- BEGIN azagen:tuning -->\n<!-- END azagen:tuning -->\n" +
 		"<!-- BEGIN azagen:metrics.primary -->\n<!-- END azagen:metrics.primary -->\n" +
 		"<!-- BEGIN azagen:ports -->\nkept\n<!-- END azagen:ports -->\n"
-	writeFile(t, filepath.Join(root, "docs", "x.md"), src)
+	repotest.WriteFile(t, filepath.Join(root, "docs", "x.md"), src)
 	res, err := Render(root, in)
 	if err != nil {
 		t.Fatal(err)
@@ -190,8 +163,8 @@ func TestDocsDiffApplies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	writeFile(t, filepath.Join(dir, "docs", "x.md"), string(d.Old))
-	writeFile(t, filepath.Join(dir, "p.diff"), diff)
+	repotest.WriteFile(t, filepath.Join(dir, "docs", "x.md"), string(d.Old))
+	repotest.WriteFile(t, filepath.Join(dir, "p.diff"), diff)
 	cmd := exec.Command(git, "apply", "p.diff")
 	cmd.Dir = dir
 	if out, err := cmd.CombinedOutput(); err != nil {
@@ -209,11 +182,11 @@ func TestDocsWriteKeepsModeAndLinks(t *testing.T) {
 	in := testInput(t)
 	root := t.TempDir()
 	block := "<!-- BEGIN azagen:extensions -->\n<!-- END azagen:extensions -->\n"
-	writeFile(t, filepath.Join(root, "docs", "a.md"), block)
+	repotest.WriteFile(t, filepath.Join(root, "docs", "a.md"), block)
 	if err := os.Chmod(filepath.Join(root, "docs", "a.md"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	writeFile(t, filepath.Join(root, "shared", "b.md"), block)
+	repotest.WriteFile(t, filepath.Join(root, "shared", "b.md"), block)
 	if err := os.Symlink(filepath.Join("..", "shared", "b.md"), filepath.Join(root, "docs", "b.md")); err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/azagen/azagen/internal/rules"
+	"github.com/azagen/azagen/internal/testing/repotest"
 )
 
 // TestDocsDeadReferences: links resolve from the file's directory,
@@ -16,9 +17,9 @@ import (
 // generated blocks and things that only look like paths are not checked.
 func TestDocsDeadReferences(t *testing.T) {
 	root := t.TempDir()
-	writeFile(t, filepath.Join(root, "stacks.cue"), "package azagen\n")
-	writeFile(t, filepath.Join(root, "generated", "stacks", "p", "compose.yaml"), "x\n")
-	writeFile(t, filepath.Join(root, "docs", "OTHER.md"), "x\n")
+	repotest.WriteFile(t, filepath.Join(root, "stacks.cue"), "package azagen\n")
+	repotest.WriteFile(t, filepath.Join(root, "generated", "stacks", "p", "compose.yaml"), "x\n")
+	repotest.WriteFile(t, filepath.Join(root, "docs", "OTHER.md"), "x\n")
 	src := strings.Join([]string{
 		"# Refs", // 1
 		"[ok](OTHER.md) [ok](./OTHER.md#part) [ok](../stacks.cue)",              // 2
@@ -39,7 +40,7 @@ func TestDocsDeadReferences(t *testing.T) {
 		"[ref]: ./MISSING.md",                                                   // 17
 		"[sp](<with space.md>)",                                                 // 18
 	}, "\n") + "\n"
-	writeFile(t, filepath.Join(root, "docs", "X.md"), src)
+	repotest.WriteFile(t, filepath.Join(root, "docs", "X.md"), src)
 	res, err := Render(root, testInput(t))
 	if err != nil {
 		t.Fatal(err)

@@ -1,4 +1,4 @@
-package docs
+package explain
 
 import (
 	"errors"
@@ -12,10 +12,11 @@ import (
 
 	"github.com/azagen/azagen/internal/compile"
 	"github.com/azagen/azagen/internal/derive"
+	"github.com/azagen/azagen/internal/testing/repotest"
 )
 
-func explainInput(res *compile.Result) ExplainInput {
-	return ExplainInput{Source: res.Source, Config: res.Config, Output: res.Output, OutDisplay: "generated"}
+func explainInput(res *compile.Result) Input {
+	return Input{Source: res.Source, Config: res.Config, Output: res.Output, OutDisplay: "generated"}
 }
 
 func TestExplainParsePath(t *testing.T) {
@@ -46,8 +47,8 @@ func TestExplainParsePath(t *testing.T) {
 // line of compose.yaml that holds the result.
 func TestExplainHealthcheckLayers(t *testing.T) {
 	overlay := filepath.Join(t.TempDir(), "slow.cue")
-	writeFile(t, overlay, "package azagen\n\nstacks: single: services: postgres: healthcheck: {\n\tinterval: \"90s\"\n\treason:   \"test overlay\"\n}\n")
-	res := compileRepo(t, overlay)
+	repotest.WriteFile(t, overlay, "package azagen\n\nstacks: single: services: postgres: healthcheck: {\n\tinterval: \"90s\"\n\treason:   \"test overlay\"\n}\n")
+	res := repotest.Compile(t, overlay)
 	ex, err := Explain(explainInput(res), "stacks.single.services.postgres.healthcheck.interval")
 	if err != nil {
 		t.Fatal(err)
@@ -89,9 +90,9 @@ func TestExplainHealthcheckLayers(t *testing.T) {
 // TestExplainSchemaDefault: a field stacks.cue leaves out comes from the
 // schema default, positioned in the schema file of the repository.
 func TestExplainSchemaDefault(t *testing.T) {
-	res := compileRepo(t)
+	res := repotest.Compile(t)
 	// Find a published port whose host_ip stacks.cue leaves to the schema.
-	for _, k := range stackKeys(res.Config) {
+	for _, k := range slices.Sorted(maps.Keys(res.Config.Stacks)) {
 		st := res.Config.Stacks[k]
 		for _, name := range slices.Sorted(maps.Keys(st.Services)) {
 			svc := st.Services[name]
@@ -120,7 +121,7 @@ func TestExplainSchemaDefault(t *testing.T) {
 // TestExplainSourceAndUses: a value written in stacks.cue points at its
 // line there, and every stack that renders it lists its lines.
 func TestExplainSourceAndUses(t *testing.T) {
-	res := compileRepo(t)
+	res := repotest.Compile(t)
 	su := ""
 	for _, name := range slices.Sorted(maps.Keys(res.Config.Roles)) {
 		if res.Config.Roles[name].Superuser {
@@ -134,7 +135,7 @@ func TestExplainSourceAndUses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s := ex.Sources[0]; s.Kind != FromSource || s.Pos == nil || s.Pos.File != repoStacks || s.Pos.Line == 0 {
+	if s := ex.Sources[0]; s.Kind != FromSource || s.Pos == nil || s.Pos.File != repotest.Stacks() || s.Pos.Line == 0 {
 		t.Errorf("source %+v", s)
 	}
 	stacks := map[string]bool{}
@@ -145,15 +146,15 @@ func TestExplainSourceAndUses(t *testing.T) {
 		stacks[strings.Split(u.File, "/")[2]] = true
 	}
 	if len(stacks) != len(res.Config.Stacks) {
-		t.Errorf("%s is used in stacks %v, want all of %v", ex.Value, slices.Sorted(maps.Keys(stacks)), stackKeys(res.Config))
+		t.Errorf("%s is used in stacks %v, want all of %v", ex.Value, slices.Sorted(maps.Keys(stacks)), slices.Sorted(maps.Keys(res.Config.Stacks)))
 	}
 }
 
 // TestExplainDerived: an environment variable no one wrote is explained
 // as derived by normalization, with the compose line that holds it.
 func TestExplainDerived(t *testing.T) {
-	res := compileRepo(t)
-	for _, k := range stackKeys(res.Config) {
+	res := repotest.Compile(t)
+	for _, k := range slices.Sorted(maps.Keys(res.Config.Stacks)) {
 		st := res.Config.Stacks[k]
 		for _, name := range slices.Sorted(maps.Keys(st.Services)) {
 			for _, e := range st.Services[name].Env {
@@ -182,8 +183,8 @@ func TestExplainDerived(t *testing.T) {
 // TestExplainNotFound: a path that names nothing is an error listing what
 // the nearest existing parent has.
 func TestExplainNotFound(t *testing.T) {
-	res := compileRepo(t)
-	k := stackKeys(res.Config)[0]
+	res := repotest.Compile(t)
+	k := slices.Sorted(maps.Keys(res.Config.Stacks))[0]
 	_, err := Explain(explainInput(res), "stacks."+k+".services.no-such-service.image")
 	var nf *NotFoundError
 	if !errors.As(err, &nf) {

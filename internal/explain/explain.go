@@ -1,4 +1,4 @@
-package docs
+package explain
 
 import (
 	"fmt"
@@ -56,8 +56,8 @@ type Use struct {
 	Text string `json:"text"`
 }
 
-// ExplainInput is the compiled configuration explain reads.
-type ExplainInput struct {
+// Input is the compiled configuration explain reads.
+type Input struct {
 	Source *load.Source
 	Config *model.Config
 	Output output.Set
@@ -195,7 +195,7 @@ var healthFieldNames = []string{"test", "interval", "timeout", "retries", "start
 // that wrote it (stacks.cue, an overlay, a schema default), the schema
 // constraints it met, what normalization did to it, and the generated lines
 // that hold it.
-func Explain(in ExplainInput, path string) (*Explanation, error) {
+func Explain(in Input, path string) (*Explanation, error) {
 	segs, err := parsePath(path)
 	if err != nil {
 		return nil, err
@@ -400,7 +400,7 @@ func cueSources(src *load.Source, v cue.Value) []Source {
 
 // explainHealth fills in a healthcheck field from its normalized value and
 // every layer that set it; rest is the path below "healthcheck".
-func explainHealth(in ExplainInput, ex *Explanation, st *model.Stack, svc *model.Service, rest []segment) bool {
+func explainHealth(in Input, ex *Explanation, st *model.Stack, svc *model.Service, rest []segment) bool {
 	h := svc.Health
 	if len(rest) == 0 {
 		for _, f := range derive.HealthFields(h) {
@@ -521,7 +521,7 @@ func healthNeedles(svc *model.Service, rest []segment) []needle {
 // port specs, settings as postgresql.conf lines, other scalars as their
 // field name and value on one line, else (when distinctive enough) the bare
 // value. Each tier is tried only when the one before matched nothing.
-func genericNeedles(in ExplainInput, segs []segment, svc *model.Service, rest []segment, v cue.Value) [][]needle {
+func genericNeedles(in Input, segs []segment, svc *model.Service, rest []segment, v cue.Value) [][]needle {
 	last := segs[len(segs)-1]
 	if svc != nil && len(rest) >= 2 && rest[0].label == "ports" && rest[1].isIdx && rest[1].index < len(svc.Ports) {
 		return [][]needle{{{value: derive.PortSpec(svc.Ports[rest[1].index])}}}
@@ -554,7 +554,7 @@ func genericNeedles(in ExplainInput, segs []segment, svc *model.Service, rest []
 // lines that hold the value. The needles of a tier are tried together; a
 // later tier only when the earlier ones found nothing, so a value found with
 // its key is not also listed wherever the bare value appears.
-func findUses(in ExplainInput, scope, service string, tiers [][]needle) []Use {
+func findUses(in Input, scope, service string, tiers [][]needle) []Use {
 	for _, tier := range tiers {
 		out := []Use{}
 		for _, p := range in.Output.Paths() {
