@@ -49,6 +49,12 @@ func TestScripts(t *testing.T) {
 		RequireUniqueNames:  true,
 		UpdateScripts:       os.Getenv("AZAGEN_UPDATE") == "1",
 		Setup: func(env *testscript.Env) error {
+			// The versions `azagen version` reports, for cmpenv.
+			v := currentVersion()
+			env.Setenv("AZAGEN_VERSION", v.Azagen)
+			env.Setenv("GO_VERSION", v.Go)
+			env.Setenv("CUE_VERSION", v.CUE)
+			env.Setenv("COMPOSE_GO_VERSION", v.ComposeGo)
 			p := filepath.Join(env.WorkDir, "stacks.cue")
 			if _, err := os.Stat(p); err == nil {
 				return nil
