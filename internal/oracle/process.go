@@ -54,6 +54,12 @@ func accountFor(t testing.TB, name string) account {
 	return account{cred: cred, name: name, home: u.HomeDir}
 }
 
+// sysProcAttr chroots into the sid rootfs and switches to acct.
+func (a account) sysProcAttr(t testing.TB) *syscall.SysProcAttr {
+	t.Helper()
+	return &syscall.SysProcAttr{Chroot: Rootfs(t), Credential: a.cred}
+}
+
 // environ is the environment of a child started as acct: a minimal base rather than the test's
 // own, so that nothing like PGPASSWORD or a developer's PGHOST leaks into a daemon, then env,
 // whose entries win (exec.Cmd keeps the last of duplicate keys).
@@ -62,9 +68,10 @@ func (a account) environ(env []string) []string {
 	return append(base, env...)
 }
 
-// Command returns a command that runs argv as user ("" is [TestUser]) with the environment
-// described at [StartDaemon] and working directory "/", since the test's own directory may not
-// be reachable by that user. The caller may still change Dir, Stdin and so on before running it.
+// Command returns a command that runs argv chrooted in the sid rootfs, as user ("" is
+// [TestUser]), with the environment described at [StartDaemon] and working directory "/".
+// argv[0] and every path in argv are paths inside the rootfs: [Require]'s, or a [TempDir]'s,
+// which is the same on both sides. The caller may still change Dir, Stdin and so on before running it.
 // The process is killed if it is still running when the test ends.
 func Command(t testing.TB, user string, env []string, argv ...string) *exec.Cmd {
 	t.Helper()
@@ -77,7 +84,7 @@ func Command(t testing.TB, user string, env []string, argv ...string) *exec.Cmd 
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Env = acct.environ(env)
 	cmd.Dir = "/"
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: acct.cred}
+	cmd.SysProcAttr = acct.sysProcAttr(t)
 	// A grandchild holding stdout open (pg_ctl's server, say) must not hang Wait forever.
 	cmd.WaitDelay = 5 * time.Second
 	return cmd
@@ -95,7 +102,8 @@ type Daemon struct {
 	stopping bool
 }
 
-// StartDaemon starts argv as user ("" is [TestUser]) in the background and returns at once.
+// StartDaemon starts argv chrooted in the sid rootfs as user ("" is [TestUser]), like
+// [Command], in the background and returns at once.
 // The process's own PID is the daemon's (no runuser or shell in between), its stdout and stderr
 // are kept for [Daemon.Output], and it is stopped when the test ends, with its output logged if
 // the test failed.
@@ -114,7 +122,9 @@ func StartDaemon(t testing.TB, user string, env []string, argv ...string) *Daemo
 	cmd.Dir = "/"
 	cmd.Stdout = d.out // the same writer for both keeps their lines in order
 	cmd.Stderr = d.out
-	cmd.SysProcAttr = &syscall.SysProcAttr{
+	cmd.SysProcAttr = acct.sysProcAttr(t)
+	*cmd.SysProcAttr = syscall.SysProcAttr{
+		Chroot:     cmd.SysProcAttr.Chroot,
 		Credential: acct.cred,
 		// Its own process group, so Stop also reaches whatever it forks.
 		Setpgid: true,
