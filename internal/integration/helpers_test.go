@@ -30,7 +30,7 @@ const systemPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 // ones, as in the aza-pg image (Debian's pg_basebackup 15 refuses an 18 server).
 func pgClientPath(t testing.TB) string {
 	t.Helper()
-	return "PATH=" + oracle.Require(t, oracle.ToolPGClientBin) + ":" + systemPath
+	return "PATH=" + oracle.Require(t, oracle.ToolPostgresBin) + ":" + systemPath
 }
 
 // oddPassword is a password for the variable v holding every byte the rendered files quote

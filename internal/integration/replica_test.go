@@ -132,7 +132,7 @@ func runReplicaBootstrap(t *testing.T, primary, standby *renderedPostgres) {
 	env = append(env,
 		"PGDATA="+standby.DataDir(),
 		"AZAGEN_BOOTSTRAP_EXEC=/bin/echo",
-		"PATH="+oracle.Require(t, oracle.ToolPGClientBin)+":/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
+		"PATH="+oracle.Require(t, oracle.ToolPostgresBin)+":/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
 	stdout, stderr, err := runCommand(oracle.Command(t, "", env, argv...), 2*time.Minute)
 	if err != nil {
 		t.Fatalf("%q: %v\nstdout:\n%s\nstderr:\n%s\nprimary log:\n%s", argv, err, stdout, stderr, primary.Log())

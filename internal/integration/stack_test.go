@@ -199,7 +199,7 @@ type renderedPostgres struct {
 // 18.4 one lacks lz4 and would reject the rendered wal_compression = 'lz4' (the image has it).
 func pgServerBin(t testing.TB) string {
 	t.Helper()
-	return oracle.Require(t, oracle.ToolPGClientBin)
+	return oracle.Require(t, oracle.ToolPostgresBin)
 }
 
 // testPreload is passed as -c shared_preload_libraries, which is how the image's entrypoint

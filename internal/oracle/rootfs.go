@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -92,4 +94,21 @@ func Rootfs(t testing.TB) string {
 func HostPath(t testing.TB, p string) string {
 	t.Helper()
 	return filepath.Join(Rootfs(t), p)
+}
+
+// UnpackagedPreload are the image's shared_preload_libraries that Debian sid does not package:
+// a test that loads the rendered settings on the rootfs's server drops exactly these, through
+// [PackagedPreload], and says so.
+var UnpackagedPreload = []string{"pg_stat_monitor", "safeupdate"}
+
+// PackagedPreload returns the comma-separated library list preload without
+// [UnpackagedPreload], in its order.
+func PackagedPreload(preload string) string {
+	var keep []string
+	for _, lib := range strings.Split(preload, ",") {
+		if lib = strings.TrimSpace(lib); lib != "" && !slices.Contains(UnpackagedPreload, lib) {
+			keep = append(keep, lib)
+		}
+	}
+	return strings.Join(keep, ",")
 }
