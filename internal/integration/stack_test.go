@@ -13,7 +13,6 @@ import (
 	"maps"
 	"os"
 	"os/exec"
-	"os/user"
 	"path"
 	"path/filepath"
 	"slices"
@@ -312,11 +311,9 @@ const imageOSUser = "postgres"
 //
 // The test adjustments: PGHOST and PGPORT name the test server's socket directory and port
 // (the container's temporary init server listens on the default /var/run/postgresql, port
-// 5432), and PATH puts the PostgreSQL 18 psql first. As root the script runs as the OS user
-// postgres (Debian's postgresql-common, a dependency of pgbouncer, creates it), so the
-// rendered "local all postgres peer" rule is what lets it in, as in the container. A test
-// not running as root cannot switch users: the script then connects over TCP to 127.0.0.1
-// as the test user with the superuser password (the rendered samenet rule), and says so.
+// 5432), and PATH puts the PostgreSQL 18 psql first. The script runs as the rootfs's OS user
+// postgres, so the rendered "local all postgres peer" rule is what lets it in, as in the
+// container.
 func runRolesInit(t testing.TB, res *compile.Result, pg *renderedPostgres, stack string) {
 	t.Helper()
 	script := path.Join(model.ContainerInitdbDir, path.Base(model.RolesInitPath(stack)))
@@ -329,15 +326,8 @@ func runRolesInit(t testing.TB, res *compile.Result, pg *renderedPostgres, stack
 		"PGPASSWORD="+pg.superPassword,
 		"PATH="+pgServerBin(t)+":/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
 		"PGPORT="+strconv.Itoa(pg.Port()))
-	runAs := ""
-	if _, err := user.Lookup(imageOSUser); err == nil && os.Geteuid() == 0 {
-		runAs = imageOSUser
-		env = append(env, "PGHOST="+pg.SocketDir())
-	} else {
-		t.Logf("cannot run %s as the OS user postgres (not root, or no such user): connecting over TCP with the superuser password instead of peer", script)
-		env = append(env, "PGHOST=127.0.0.1")
-	}
-	stdout, stderr, err := runCommand(oracle.Command(t, runAs, env, local), 60*time.Second)
+	env = append(env, "PGHOST="+pg.SocketDir())
+	stdout, stderr, err := runCommand(oracle.Command(t, imageOSUser, env, local), 60*time.Second)
 	if err != nil {
 		t.Fatalf("%s: %v\nstdout:\n%s\nstderr:\n%s\nserver log:\n%s", script, err, stdout, stderr, pg.Log())
 	}

@@ -6,10 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"os"
 	"os/exec"
-	"os/user"
-	"strconv"
 	"sync"
 	"syscall"
 	"testing"
@@ -22,36 +19,26 @@ const basePath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/
 
 // account is who a child process runs as.
 type account struct {
-	cred *syscall.Credential // nil: stay the current user
+	cred *syscall.Credential
 	name string
 	home string
 }
 
-// accountFor resolves the user argument of [Command] and [StartDaemon]: "" is the test user.
-// Only root can switch users; otherwise name must be "" or the current user.
+// accountFor resolves the user argument of [Command] and [StartDaemon], a user of the sid
+// rootfs: "" is the test user. Chrooting needs root, so the test must run as root.
 func accountFor(t testing.TB, name string) account {
 	t.Helper()
+	root := Rootfs(t)
 	if name == "" {
 		_, _, name = TestUser(t)
 	}
-	if os.Geteuid() != 0 {
-		if cur, err := user.Current(); err == nil && name != cur.Username && name != cur.Uid {
-			t.Fatalf("cannot run as %s: only root can switch users (running as %s)", name, cur.Username)
-		}
-		return account{name: name, home: os.Getenv("HOME")}
-	}
-	u, err := user.Lookup(name)
+	uid, gid, home, err := rootfsUser(root, name)
 	if err != nil {
-		missing(t, fmt.Sprintf("user %s: %v", name, err))
-	}
-	uid, err1 := strconv.ParseUint(u.Uid, 10, 32)
-	gid, err2 := strconv.ParseUint(u.Gid, 10, 32)
-	if err := errors.Join(err1, err2); err != nil {
-		t.Fatalf("user %s: %v", name, err)
+		missing(t, err.Error())
 	}
 	// An empty, non-nil Groups drops root's supplementary groups instead of keeping them.
-	cred := &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid), Groups: []uint32{}}
-	return account{cred: cred, name: name, home: u.HomeDir}
+	cred := &syscall.Credential{Uid: uid, Gid: gid, Groups: []uint32{}}
+	return account{cred: cred, name: name, home: home}
 }
 
 // sysProcAttr chroots into the sid rootfs and switches to acct.

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -111,4 +112,26 @@ func PackagedPreload(preload string) string {
 		}
 	}
 	return strings.Join(keep, ",")
+}
+
+// rootfsUser looks name up in the rootfs's /etc/passwd, which is what a chrooted program sees:
+// the host may have no such user, or another uid for it.
+func rootfsUser(root, name string) (uid, gid uint32, home string, err error) {
+	data, err := os.ReadFile(filepath.Join(root, "etc/passwd"))
+	if err != nil {
+		return 0, 0, "", err
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		f := strings.Split(line, ":")
+		if len(f) < 7 || f[0] != name {
+			continue
+		}
+		u, err1 := strconv.ParseUint(f[2], 10, 32)
+		g, err2 := strconv.ParseUint(f[3], 10, 32)
+		if err := errors.Join(err1, err2); err != nil {
+			return 0, 0, "", fmt.Errorf("%s/etc/passwd: %s: %w", root, name, err)
+		}
+		return uint32(u), uint32(g), f[5], nil
+	}
+	return 0, 0, "", fmt.Errorf("no user %s in %s/etc/passwd", name, root)
 }
