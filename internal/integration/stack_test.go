@@ -192,20 +192,27 @@ type renderedPostgres struct {
 	env map[string]string
 	// superPassword is the superuser's password (POSTGRES_PASSWORD of the sample environment).
 	superPassword string
+	// preload is the server's -c shared_preload_libraries=… (testPreload).
+	preload string
 }
 
-// pgServerBin is the PostgreSQL 18 build the servers run on: the 18.0 build, because the
-// 18.4 one lacks lz4 and would reject the rendered wal_compression = 'lz4' (the image has it).
+// pgServerBin is the bin directory of the PostgreSQL 18.6 the servers run on: Debian sid's
+// postgresql-18, built with lz4 and zstd like the image, so the rendered wal_compression = 'lz4'
+// loads unchanged.
 func pgServerBin(t testing.TB) string {
 	t.Helper()
 	return oracle.Require(t, oracle.ToolPostgresBin)
 }
 
-// testPreload is passed as -c shared_preload_libraries, which is how the image's entrypoint
-// passes it too (the rendered confs leave it out on purpose). The test build ships only these
-// two of the image's preload libraries; they are the ones whose GUCs postgresql-base.conf sets
-// and whose prefixes PostgreSQL then checks (timescaledb., cron. and pgaudit. stay placeholders).
-const testPreload = "shared_preload_libraries=pg_stat_statements,auto_explain"
+// testPreload is the -c shared_preload_libraries the servers get, which is how the image's
+// entrypoint passes it too (the rendered confs leave it out on purpose): the model's preload
+// list, less the libraries Debian sid does not package (oracle.PackagedPreload drops
+// pg_stat_monitor and safeupdate, and nothing else). So the rendered settings of every other
+// preloaded library (auto_explain., pg_stat_statements., cron., pgaudit., timescaledb.) are
+// checked by the library that owns them, as in the image.
+func testPreload(res *compile.Result) string {
+	return "shared_preload_libraries=" + oracle.PackagedPreload(strings.Join(res.Config.PostgreSQL.Preload, ","))
+}
 
 // newRenderedPostgres lays out the rendered files of a postgres service and initialises a
 // cluster for them with the sample superuser password, on a free port. It does not start the
@@ -229,7 +236,7 @@ func newRenderedPostgresOnPort(t testing.TB, res *compile.Result, stack, service
 		t.Fatalf("%s/%s has no POSTGRES_PASSWORD in its environment", stack, service)
 	}
 	c := oracle.NewCluster(t, oracle.ClusterOptions{BinDir: pgServerBin(t), Password: pw, Port: port})
-	return &renderedPostgres{Cluster: c, layout: layout, svc: svc, env: env, superPassword: pw}
+	return &renderedPostgres{Cluster: c, layout: layout, svc: svc, env: env, superPassword: pw, preload: testPreload(res)}
 }
 
 // serverArgs are the rendered compose command's arguments after "postgres", with container
@@ -246,7 +253,7 @@ func (p *renderedPostgres) serverArgs(t testing.TB) []string {
 	for _, a := range p.svc.Command[1:] {
 		args = append(args, p.layout.rewrite(a))
 	}
-	return append(args, "-c", testPreload)
+	return append(args, "-c", p.preload)
 }
 
 // start starts the server with serverArgs and fails the test if it does not come up.
