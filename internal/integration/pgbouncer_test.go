@@ -94,8 +94,6 @@ func TestPgBouncerThroughRenderedEntrypoint(t *testing.T) {
 	if !inPrivateNamespaces(t) {
 		return
 	}
-	pgbouncerBin := oracle.Require(t, oracle.ToolPgBouncer)
-	psqlBin := oracle.Require(t, oracle.ToolPsql)
 	res := compileStacks(t)
 	const stack = "primary"
 	st := res.Config.Stacks[stack]
@@ -123,33 +121,8 @@ func TestPgBouncerThroughRenderedEntrypoint(t *testing.T) {
 	appPass := oddPassword("APP")
 	pg.psql(t, "ALTER ROLE "+appRole+" LOGIN PASSWORD "+pgLiteral(appPass))
 
-	// Lay out the PgBouncer service's files and put the ini where the entrypoint reads it.
-	svc := renderedService(t, res, stack, pbName)
-	layout := newStackLayout(t)
-	if missing := layout.mount(t, res, stack, svc); len(missing) > 0 {
-		t.Fatalf("%s mounts files azagen does not render: %v", pbName, missing)
-	}
-	// PgBouncer runs chrooted in the sid rootfs, so the ini it reads is the rootfs's.
-	iniTarget := oracle.HostPath(t, model.ContainerPgBouncerIni)
-	if _, err := os.Stat(iniTarget); err != nil {
-		t.Fatalf("%s must exist in the sid rootfs to bind the rendered ini over it (Debian's pgbouncer package installs it): %v",
-			model.ContainerPgBouncerIni, err)
-	}
-	bindMount(t, layout.local(t, model.ContainerPgBouncerIni), iniTarget)
-
-	svcEnv := serviceEnvironment(t, svc, env)
-	path := "PATH=" + filepath.Dir(pgbouncerBin) + ":" + filepath.Dir(psqlBin) + ":" + systemPath
-	containerEnv := envList(svcEnv, path)
-	argv := append(slices.Clone(svc.Entrypoint), svc.Command...)
-	if len(argv) != 2 || argv[0] != "/bin/sh" {
-		t.Fatalf("rendered entrypoint %q, want /bin/sh <script>", argv)
-	}
-	for i := range argv {
-		argv[i] = layout.rewrite(argv[i])
-	}
-	bouncer := oracle.StartDaemon(t, "", containerEnv, argv...)
-	listen := "127.0.0.1:" + strconv.Itoa(pb.ListenPort)
-	bouncer.WaitTCP(t, listen, 20*time.Second)
+	bouncer := startRenderedPgBouncer(t, res, stack, pbName, env)
+	containerEnv, svcEnv, path := bouncer.env, bouncer.svcEnv, bouncer.path
 
 	authPass := env[res.Config.Roles[pb.AuthUser].PasswordVar]
 	statsPass := env[res.Config.Roles[pb.StatsUser].PasswordVar]
@@ -231,6 +204,56 @@ func TestPgBouncerThroughRenderedEntrypoint(t *testing.T) {
 			t.Errorf("the %s password appears in a log", name)
 		}
 	}
+}
+
+// runningPgBouncer is a PgBouncer started by startRenderedPgBouncer.
+type runningPgBouncer struct {
+	*oracle.Daemon
+	// svcEnv is the service's interpolated compose environment; env is svcEnv with path, as
+	// NAME=value entries: the environment of the entrypoint and of its healthcheck.
+	svcEnv map[string]string
+	env    []string
+	path   string
+}
+
+// startRenderedPgBouncer starts a stack's PgBouncer service the way its container does: its
+// rendered entrypoint, laid out from the rendered files, with its compose environment
+// interpolated from env, the rendered pgbouncer.ini bound over the one the entrypoint reads,
+// and PATH giving PgBouncer and the PostgreSQL 18 psql. It waits until PgBouncer listens on its
+// rendered port on loopback. It must run in the private namespaces (inPrivateNamespaces), with
+// the [databases] host mapped to a server already up.
+func startRenderedPgBouncer(t *testing.T, res *compile.Result, stack, pbName string, env map[string]string) *runningPgBouncer {
+	t.Helper()
+	pgbouncerBin := oracle.Require(t, oracle.ToolPgBouncer)
+	psqlBin := oracle.Require(t, oracle.ToolPsql)
+	_, pb := pgbouncerService(t, res.Config.Stacks[stack])
+	// Lay out the PgBouncer service's files and put the ini where the entrypoint reads it.
+	svc := renderedService(t, res, stack, pbName)
+	layout := newStackLayout(t)
+	if missing := layout.mount(t, res, stack, svc); len(missing) > 0 {
+		t.Fatalf("%s mounts files azagen does not render: %v", pbName, missing)
+	}
+	// PgBouncer runs chrooted in the sid rootfs, so the ini it reads is the rootfs's.
+	iniTarget := oracle.HostPath(t, model.ContainerPgBouncerIni)
+	if _, err := os.Stat(iniTarget); err != nil {
+		t.Fatalf("%s must exist in the sid rootfs to bind the rendered ini over it (Debian's pgbouncer package installs it): %v",
+			model.ContainerPgBouncerIni, err)
+	}
+	bindMount(t, layout.local(t, model.ContainerPgBouncerIni), iniTarget)
+
+	svcEnv := serviceEnvironment(t, svc, env)
+	path := "PATH=" + filepath.Dir(pgbouncerBin) + ":" + filepath.Dir(psqlBin) + ":" + systemPath
+	containerEnv := envList(svcEnv, path)
+	argv := append(slices.Clone(svc.Entrypoint), svc.Command...)
+	if len(argv) != 2 || argv[0] != "/bin/sh" {
+		t.Fatalf("rendered entrypoint %q, want /bin/sh <script>", argv)
+	}
+	for i := range argv {
+		argv[i] = layout.rewrite(argv[i])
+	}
+	bouncer := oracle.StartDaemon(t, "", containerEnv, argv...)
+	bouncer.WaitTCP(t, "127.0.0.1:"+strconv.Itoa(pb.ListenPort), 20*time.Second)
+	return &runningPgBouncer{Daemon: bouncer, svcEnv: svcEnv, env: containerEnv, path: path}
 }
 
 // adminRows parses what psql -A prints for an admin console SHOW with its header (tuples_only
