@@ -103,15 +103,11 @@ func StartDaemon(t testing.TB, user string, env []string, argv ...string) *Daemo
 		t.Fatal("oracle.StartDaemon: empty argv")
 	}
 	acct := accountFor(t, user)
-	d := &Daemon{name: argv[0], out: &syncBuffer{}, done: make(chan struct{})}
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Env = acct.environ(env)
 	cmd.Dir = "/"
-	cmd.Stdout = d.out // the same writer for both keeps their lines in order
-	cmd.Stderr = d.out
-	cmd.SysProcAttr = acct.sysProcAttr(t)
-	*cmd.SysProcAttr = syscall.SysProcAttr{
-		Chroot:     cmd.SysProcAttr.Chroot,
+	cmd.SysProcAttr = &syscall.SysProcAttr{
+		Chroot:     Rootfs(t),
 		Credential: acct.cred,
 		// Its own process group, so Stop also reaches whatever it forks.
 		Setpgid: true,
@@ -119,9 +115,19 @@ func StartDaemon(t testing.TB, user string, env []string, argv ...string) *Daemo
 		// daemon along instead of leaving it holding ports.
 		Pdeathsig: syscall.SIGKILL,
 	}
+	return startDaemon(t, argv[0], cmd)
+}
+
+// startDaemon starts cmd, whose SysProcAttr sets Setpgid, with its output kept, and stops it
+// when the test ends.
+func startDaemon(t testing.TB, name string, cmd *exec.Cmd) *Daemon {
+	t.Helper()
+	d := &Daemon{name: name, out: &syncBuffer{}, done: make(chan struct{})}
+	cmd.Stdout = d.out // the same writer for both keeps their lines in order
+	cmd.Stderr = d.out
 	cmd.WaitDelay = 5 * time.Second
 	if err := cmd.Start(); err != nil {
-		t.Fatalf("start %s: %v", argv[0], err)
+		t.Fatalf("start %s: %v", name, err)
 	}
 	d.cmd = cmd
 	go func() {

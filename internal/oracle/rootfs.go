@@ -102,6 +102,10 @@ func HostPath(t testing.TB, p string) string {
 // [PackagedPreload], and says so.
 var UnpackagedPreload = []string{"pg_stat_monitor", "safeupdate"}
 
+// UnpackagedExtensions are the image's extensions (CREATE EXTENSION) that Debian sid does not
+// package, beside the libraries of [UnpackagedPreload].
+var UnpackagedExtensions = []string{"pgmq", "vectorscale"}
+
 // PackagedPreload returns the comma-separated library list preload without
 // [UnpackagedPreload], in its order.
 func PackagedPreload(preload string) string {

@@ -83,7 +83,7 @@ func repoConfig(t *testing.T) *model.Config {
 // PostgreSQL 18.6 whose extensions were created by the rendered initdb SQL.
 // Debian sid packages all of the image's libraries and extensions but
 // pg_stat_monitor, safeupdate, pgmq and vectorscale: the model's lists lose
-// exactly those (oracle.UnpackagedPreload, unpackagedExtensions).
+// exactly those (oracle.UnpackagedPreload, oracle.UnpackagedExtensions).
 func TestHealthcheckAgainstPostgres(t *testing.T) {
 	bin := oracle.Require(t, oracle.ToolPostgresBin)
 	cfg := repoConfig(t)
@@ -91,7 +91,7 @@ func TestHealthcheckAgainstPostgres(t *testing.T) {
 	cfg.PostgreSQL.Preload = strings.Split(preload, ",")
 	var exts []string
 	for _, e := range cfg.PostgreSQL.Extensions {
-		if !slices.Contains(unpackagedExtensions, e) && !slices.Contains(oracle.UnpackagedPreload, e) {
+		if !slices.Contains(oracle.UnpackagedExtensions, e) && !slices.Contains(oracle.UnpackagedPreload, e) {
 			exts = append(exts, e)
 		}
 	}
@@ -173,9 +173,6 @@ func TestHealthcheckAgainstPostgres(t *testing.T) {
 	}
 	expect("server down", 1, "does not accept connections")
 }
-
-// unpackagedExtensions are the image's extensions that Debian sid does not package.
-var unpackagedExtensions = []string{"pgmq", "vectorscale"}
 
 // TestImageScriptsShellcheck: the rendered entrypoint, healthcheck and
 // initdb script are shellcheck-clean.
