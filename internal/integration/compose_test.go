@@ -368,4 +368,3 @@ func checkScrape(t *testing.T, s *runningService, port int, want ...string) {
 		t.Errorf("%s logged an error:\n%s", s.name, log)
 	}
 }
-
