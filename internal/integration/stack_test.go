@@ -256,11 +256,16 @@ func (p *renderedPostgres) serverArgs(t testing.TB) []string {
 	return append(args, "-c", p.preload)
 }
 
-// start starts the server with serverArgs and fails the test if it does not come up.
+// start starts the server with serverArgs and fails the test if it does not come up, or if it
+// did not load every library of testPreload.
 func (p *renderedPostgres) start(t testing.TB) {
 	t.Helper()
 	if err := p.Start(p.serverArgs(t)...); err != nil {
 		t.Fatal(err)
+	}
+	want := strings.TrimPrefix(p.preload, "shared_preload_libraries=")
+	if got := p.psql(t, "SHOW shared_preload_libraries"); got != want {
+		t.Fatalf("shared_preload_libraries = %q, want %q", got, want)
 	}
 }
 
