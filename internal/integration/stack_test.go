@@ -1,9 +1,9 @@
 // Package integration runs azagen's rendered files through the real programs that read them:
 // PostgreSQL 18, PgBouncer, postgres_exporter and pgbouncer_exporter, at the versions the
-// stacks pin, chrooted in the sid rootfs of internal/oracle. Every test starts from compile.Compile on the
-// repository's stacks.cue (plus, where a test says why, an overlay from testdata), lays the
-// rendered files out at the paths the rendered compose files mount them at, and starts the
-// program with the rendered command and environment. Missing programs skip the tests on a
+// stacks pin, chrooted in the sid rootfs of internal/oracle. Every test starts from
+// compile.Compile on the repository's stacks.cue (plus, where a test says why, an overlay from
+// testdata), lays the rendered files out at the paths the rendered compose files mount them
+// at, and starts the program with the rendered command and environment. Missing programs skip the tests on a
 // developer machine and fail them in CI (oracle.Require).
 package integration
 
