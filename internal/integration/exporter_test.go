@@ -46,6 +46,10 @@ func TestExporterScrapesRenderedQueries(t *testing.T) {
 	if bad := logProblems(pg.Log()); len(bad) > 0 {
 		t.Errorf("server log has %d WARNING/ERROR/FATAL lines while the exporter scraped:\n%s", len(bad), strings.Join(bad, "\n"))
 	}
+	// The exporter's own log: slog's logfmt, where a failed query or collector is an ERROR.
+	if out := exp.Output(); strings.Contains(out, "level=ERROR") {
+		t.Errorf("postgres_exporter logged errors while scraping the rendered queries:\n%s", out)
+	}
 	if t.Failed() {
 		t.Logf("exporter output:\n%s", exp.Output())
 	}
@@ -69,9 +73,16 @@ func TestExporterScrapesRenderedQueries(t *testing.T) {
 		checkMetric(t, metrics, "pg_up", "1")
 		checkMetric(t, metrics, "pg_exporter_user_queries_load_error", "0")
 		checkMetric(t, metrics, "pg_exporter_last_scrape_error", "1")
-		// The exporter logs the query error at info level, with the quotes escaped.
-		if out := exp.Output(); !strings.Contains(out, "pg_stat_io_op_bytes pq: column") || !strings.Contains(out, "does not exist") {
-			t.Errorf("exporter log does not name the missing column:\n%s", exp.Output())
+		// 0.19.1 logs the query error at INFO ("error finding namespace"), with the quotes
+		// escaped, and the failed scrape at ERROR: the level=ERROR check above can see it.
+		out := exp.Output()
+		if !strings.Contains(out, "pg_stat_io_op_bytes pq: column") || !strings.Contains(out, "does not exist") {
+			t.Errorf("exporter log does not name the missing column:\n%s", out)
+		}
+		if !slices.ContainsFunc(strings.Split(out, "\n"), func(line string) bool {
+			return strings.Contains(line, "level=ERROR") && strings.Contains(line, "namespace: pg_stat_io_op_bytes")
+		}) {
+			t.Errorf("exporter log has no level=ERROR line for the failed query:\n%s", out)
 		}
 	})
 }
@@ -91,10 +102,9 @@ type runningExporter struct {
 //   - PG_EXPORTER_EXTEND_QUERY_PATH: the container path, mapped to where the test laid out
 //     the rendered file that compose mounts there.
 //
-// The command line adds --web.listen-address on loopback and a free port (the default is
-// every interface, port 9187) and --no-collector.bgwriter: 0.11's built-in bgwriter
-// collector reads pg_stat_bgwriter columns PostgreSQL 17 moved to pg_stat_checkpointer, so it
-// fails on every PG17+ scrape whatever azagen renders (the image runs a newer exporter).
+// The command line only adds --web.listen-address on loopback and a free port (the default
+// is every interface, port 9187): every collector runs as in the image, which runs this
+// postgres_exporter version (0.19.1).
 func startExporter(t testing.TB, bin string, res *compile.Result, pg *renderedPostgres, stack, service string) *runningExporter {
 	t.Helper()
 	svc := renderedService(t, res, stack, service)
@@ -125,7 +135,7 @@ func startExporter(t testing.TB, bin string, res *compile.Result, pg *renderedPo
 		envList = append(envList, k+"="+env[k])
 	}
 	addr := "127.0.0.1:" + strconv.Itoa(oracle.FreePort(t))
-	d := oracle.StartDaemon(t, "", envList, bin, "--web.listen-address="+addr, "--no-collector.bgwriter")
+	d := oracle.StartDaemon(t, "", envList, bin, "--web.listen-address="+addr)
 	d.WaitTCP(t, addr, 20*time.Second)
 	return &runningExporter{Daemon: d, url: "http://" + addr + "/metrics"}
 }
@@ -173,4 +183,117 @@ func checkMetric(t testing.TB, metrics map[string][]string, name, want string) {
 	if got := f[len(f)-1]; got != want {
 		t.Errorf("metric %s%s: value %s, want %s", name, samples[0], got, want)
 	}
+}
+
+// TestPgBouncerExporterScrapesRenderedPgBouncer runs the real pgbouncer_exporter (0.12.0, the
+// image's version) with the primary stack's rendered environment verbatim, against PgBouncer
+// started through its rendered entrypoint and ini in front of PostgreSQL 18 prepared by the
+// rendered roles init script, and checks that it logs in as the stats user and exports
+// PgBouncer's version and pools.
+//
+// It runs in private mount and network namespaces (inPrivateNamespaces), so that the
+// connection string's compose service name (pgbouncer) and the ini's (postgres) resolve to
+// loopback and both listen on their rendered ports. The command line only adds
+// --web.listen-address on loopback and a free port (the default is every interface, 9127).
+func TestPgBouncerExporterScrapesRenderedPgBouncer(t *testing.T) {
+	if !inPrivateNamespaces(t) {
+		return
+	}
+	exporterBin := oracle.Require(t, oracle.ToolPgBouncerExporter)
+	wantVersion := strings.TrimSpace(strings.SplitN(versionOutput(t, oracle.Require(t, oracle.ToolPgBouncer), "--version"), "\n", 2)[0])
+	res := compileStacks(t)
+	const stack, exporterService = "primary", "pgbouncer_exporter"
+	pbName, pb := pgbouncerService(t, res.Config.Stacks[stack])
+	targets := iniDatabases(t, res.Output[model.PgBouncerIniPath(stack)].Data)
+	target, ok := targets["postgres"]
+	if !ok {
+		t.Fatalf("pgbouncer.ini has no [databases] entry for postgres: %v", targets)
+	}
+	// Passwords full of characters that need quoting: PGPASSWORD must carry them as they are.
+	env := oddEnvironment(t, res, stack)
+	expEnv := serviceEnvironment(t, renderedService(t, res, stack, exporterService), env)
+	connStr, err := url.Parse(expEnv["PGBOUNCER_EXPORTER_CONNECTION_STRING"])
+	if err != nil || connStr.Host == "" {
+		t.Fatalf("rendered PGBOUNCER_EXPORTER_CONNECTION_STRING %q: %v", expEnv["PGBOUNCER_EXPORTER_CONNECTION_STRING"], err)
+	}
+	if connStr.Hostname() != pbName || connStr.Port() != strconv.Itoa(pb.ListenPort) {
+		t.Errorf("the exporter connects to %s, want the PgBouncer service %s:%d", connStr.Host, pbName, pb.ListenPort)
+	}
+	if want := env[res.Config.Roles[pb.StatsUser].PasswordVar]; expEnv["PGPASSWORD"] != want || connStr.User.Username() != pb.StatsUser {
+		t.Errorf("the exporter logs in as %q with PGPASSWORD %q, want the stats user %s and its password", connStr.User.Username(), expEnv["PGPASSWORD"], pb.StatsUser)
+	}
+	mapHostsToLoopback(t, target.host, connStr.Hostname())
+
+	pg := newRenderedPostgresWith(t, res, stack, pb.Server, env, target.port)
+	pg.start(t)
+	runRolesInit(t, res, pg, stack)
+	bouncer := startRenderedPgBouncer(t, res, stack, pbName, env)
+	// A client through PgBouncer, so that the pool of the auth user exists (the compose
+	// healthcheck's login, authenticated by the .pgpass the entrypoint wrote).
+	authPass := env[res.Config.Roles[pb.AuthUser].PasswordVar]
+	if out, err := oracle.Psql(t, oracle.Conn{Port: pb.ListenPort, User: pb.AuthUser, Password: authPass}, "SELECT 1"); err != nil || out != "1" {
+		t.Fatalf("SELECT 1 through PgBouncer as %s: %q, %v\npgbouncer:\n%s", pb.AuthUser, out, err, bouncer.Output())
+	}
+
+	addr := "127.0.0.1:" + strconv.Itoa(oracle.FreePort(t))
+	d := oracle.StartDaemon(t, "", envList(expEnv), exporterBin, "--web.listen-address="+addr)
+	d.WaitTCP(t, addr, 20*time.Second)
+	exp := &runningExporter{Daemon: d, url: "http://" + addr + "/metrics"}
+	metrics := exp.scrape(t)
+
+	checkMetric(t, metrics, "pgbouncer_up", "1")
+	// The version as PgBouncer itself reports it (SHOW VERSION, the first line of --version).
+	checkMetric(t, metrics, "pgbouncer_version_info", "1")
+	if got, want := metrics["pgbouncer_version_info"], `{version="`+wantVersion+`"} 1`; len(got) != 1 || got[0] != want {
+		t.Errorf("pgbouncer_version_info%q, want pgbouncer_version_info%s", got, want)
+	}
+	// Pools: one sample per pool, labelled with its database and user.
+	poolLabels := `database="postgres",user="` + pb.AuthUser + `"`
+	for _, name := range []string{
+		"pgbouncer_pools_client_active_connections",
+		"pgbouncer_pools_client_waiting_connections",
+		"pgbouncer_pools_server_idle_connections",
+		"pgbouncer_pools_server_used_connections",
+	} {
+		if !slices.ContainsFunc(metrics[name], func(s string) bool { return strings.Contains(s, poolLabels) }) {
+			t.Errorf("no %s{%s} in the scrape: %q", name, poolLabels, metrics[name])
+		}
+	}
+	// And the config the stats user may read: max_client_conn as rendered.
+	checkMetric(t, metrics, "pgbouncer_config_max_client_connections", strconv.Itoa(pb.MaxClientConn))
+	// 0.12.0 logs a failed login or query at WARN (see the negative control), so neither WARN
+	// nor ERROR may appear.
+	if out := exp.Output(); strings.Contains(out, "level=ERROR") || strings.Contains(out, "level=WARN") {
+		t.Errorf("pgbouncer_exporter logged problems:\n%s", out)
+	}
+	if t.Failed() {
+		t.Logf("exporter output:\n%s\npgbouncer:\n%s", exp.Output(), bouncer.Output())
+	}
+
+	// The negative control: with a wrong PGPASSWORD the same exporter must report PgBouncer
+	// down, which is what proves that pgbouncer_up 1 above means it logged in.
+	t.Run("wrong password reports pgbouncer down", func(t *testing.T) {
+		addr := "127.0.0.1:" + strconv.Itoa(oracle.FreePort(t))
+		d := oracle.StartDaemon(t, "", envList(expEnv, "PGPASSWORD=wrong"), exporterBin, "--web.listen-address="+addr)
+		d.WaitTCP(t, addr, 20*time.Second)
+		exp := &runningExporter{Daemon: d, url: "http://" + addr + "/metrics"}
+		metrics := exp.scrape(t)
+		checkMetric(t, metrics, "pgbouncer_up", "0")
+		if len(metrics["pgbouncer_pools_client_active_connections"]) != 0 {
+			t.Errorf("pool metrics without a login: %q", metrics["pgbouncer_pools_client_active_connections"])
+		}
+		if out := exp.Output(); !strings.Contains(out, "level=WARN") || !strings.Contains(out, "SASL authentication failed") {
+			t.Errorf("exporter log has no level=WARN line for the failed login:\n%s", out)
+		}
+	})
+}
+
+// versionOutput runs a rootfs program with arg (--version) and returns what it printed.
+func versionOutput(t testing.TB, program, arg string) string {
+	t.Helper()
+	out, err := runCommandOut(oracle.Command(t, "", nil, program, arg), 30*time.Second)
+	if err != nil {
+		t.Fatalf("%s %s: %v\n%s", program, arg, err, out)
+	}
+	return out
 }

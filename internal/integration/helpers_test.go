@@ -27,10 +27,11 @@ import (
 const systemPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 // pgClientPath is a PATH on which psql, pg_isready and pg_basebackup are the PostgreSQL 18
-// ones, as in the aza-pg image (Debian's pg_basebackup 15 refuses an 18 server).
+// ones, as in the aza-pg image: Debian puts them in the versioned bin directory, and only
+// pg_wrapper's links (which pick a version by guesswork) in /usr/bin.
 func pgClientPath(t testing.TB) string {
 	t.Helper()
-	return "PATH=" + oracle.Require(t, oracle.ToolPGClientBin) + ":" + systemPath
+	return "PATH=" + oracle.Require(t, oracle.ToolPostgresBin) + ":" + systemPath
 }
 
 // oddPassword is a password for the variable v holding every byte the rendered files quote
@@ -81,7 +82,7 @@ func newRenderedPostgresWith(t testing.TB, res *compile.Result, stack, service s
 		t.Fatalf("%s/%s has no POSTGRES_PASSWORD in its environment", stack, service)
 	}
 	c := oracle.NewCluster(t, oracle.ClusterOptions{BinDir: pgServerBin(t), Password: pw, Port: port})
-	return &renderedPostgres{Cluster: c, layout: layout, svc: svc, env: svcEnv, superPassword: pw}
+	return &renderedPostgres{Cluster: c, layout: layout, svc: svc, env: svcEnv, superPassword: pw, preload: testPreload(res)}
 }
 
 // bootstrapStandby runs the replica's rendered entrypoint the way compose does (the rendered
@@ -184,15 +185,17 @@ func inPrivateNamespaces(t *testing.T) bool {
 	return false
 }
 
-// setUpPrivateNamespaces runs in the child: it mounts a tmpfs on /tmp and brings up the
+// setUpPrivateNamespaces runs in the child: it mounts a tmpfs on the sid rootfs's /tmp, which
+// is the /tmp of the programs the tests start (they run chrooted there), and brings up the
 // loopback interface of the new network namespace.
 func setUpPrivateNamespaces(t *testing.T) {
 	t.Helper()
 	if err := syscall.Mount("none", "/", "", syscall.MS_REC|syscall.MS_PRIVATE, ""); err != nil {
 		t.Fatalf("make / private: %v", err)
 	}
-	if err := syscall.Mount("tmpfs", "/tmp", "tmpfs", syscall.MS_NOSUID|syscall.MS_NODEV, "mode=1777"); err != nil {
-		t.Fatalf("mount a tmpfs on /tmp: %v", err)
+	tmp := oracle.HostPath(t, "/tmp")
+	if err := syscall.Mount("tmpfs", tmp, "tmpfs", syscall.MS_NOSUID|syscall.MS_NODEV, "mode=1777"); err != nil {
+		t.Fatalf("mount a tmpfs on %s: %v", tmp, err)
 	}
 	if err := loopbackUp(); err != nil {
 		t.Fatalf("bring up lo: %v", err)
@@ -226,19 +229,26 @@ func loopbackUp() error {
 	return nil
 }
 
-// mapHostsToLoopback replaces /etc/hosts, in the private mount namespace, by one that maps
-// localhost and the given names (compose service names) to the loopback addresses.
+// mapHostsToLoopback replaces the sid rootfs's /etc/hosts, in the private mount namespace, by
+// one that maps localhost and the given names (compose service names) to 127.0.0.1. It is the
+// rootfs's file that counts: the programs that resolve these names run chrooted there.
+//
+// There is no ::1 line, as compose's DNS gives a service name IPv4 addresses only: PgBouncer
+// 1.26 resolves with c-ares, which merges hosts entries that share a name or an address, so
+// with "::1 localhost" it resolved the service names beside localhost to [::1] as well, tried
+// that first and never reached the server listening on 127.0.0.1 (seen with c-ares 1.34).
 func mapHostsToLoopback(t *testing.T, names ...string) {
 	t.Helper()
 	hosts := filepath.Join(oracle.TempDir(t), "hosts")
-	content := "127.0.0.1\tlocalhost " + strings.Join(names, " ") + "\n::1\tlocalhost\n"
+	content := "127.0.0.1\tlocalhost " + strings.Join(names, " ") + "\n"
 	if err := os.WriteFile(hosts, []byte(content), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	bindMount(t, hosts, "/etc/hosts")
+	bindMount(t, hosts, oracle.HostPath(t, "/etc/hosts"))
 }
 
-// bindMount mounts src at dst, read-only, in the private mount namespace; dst must exist.
+// bindMount mounts src at dst, read-only, in the private mount namespace; dst must exist. Both
+// are host paths: to replace a file the chrooted programs read, dst is its oracle.HostPath.
 func bindMount(t *testing.T, src, dst string) {
 	t.Helper()
 	if os.Getenv(nsChildEnv) == "" {

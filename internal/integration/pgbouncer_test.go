@@ -75,9 +75,9 @@ func pgbouncerService(t testing.TB, st *model.Stack) (string, *model.PgBouncerSp
 	return "", nil
 }
 
-// TestPgBouncerThroughRenderedEntrypoint runs the primary stack's PgBouncer 1.18 the way its
-// container does, against PostgreSQL 18 started from the rendered config and prepared by the
-// rendered roles init script, and checks what the audit found broken upstream:
+// TestPgBouncerThroughRenderedEntrypoint runs the primary stack's PgBouncer (1.26, as in the
+// image) the way its container does, against PostgreSQL 18 started from the rendered config and
+// prepared by the rendered roles init script, and checks what the audit found broken upstream:
 //   - the compose healthcheck passes verbatim, without a password prompt, from the .pgpass the
 //     entrypoint wrote (items 1/7), and fails without it;
 //   - a pooled session runs on the server as the client's own role, not the auth user (item 10);
@@ -88,14 +88,12 @@ func pgbouncerService(t testing.TB, st *model.Stack) (string, *model.PgBouncerSp
 // sit at their container paths and the servers at their rendered ports: PostgreSQL on the
 // [databases] port, the compose service name in [databases] mapped to 127.0.0.1 in /etc/hosts,
 // the rendered pgbouncer.ini bind-mounted at /etc/pgbouncer/pgbouncer.ini, and /tmp a fresh
-// tmpfs as in the container. The entrypoint runs from where the test laid it out rather than
+// tmpfs as in the container (all three the sid rootfs's, where the programs run). The entrypoint runs from where the test laid it out rather than
 // /opt/azagen (it does not refer to its own path). Nothing in the ini is rewritten.
 func TestPgBouncerThroughRenderedEntrypoint(t *testing.T) {
 	if !inPrivateNamespaces(t) {
 		return
 	}
-	pgbouncerBin := oracle.Require(t, oracle.ToolPgBouncer)
-	psqlBin := oracle.Require(t, oracle.ToolPsql)
 	res := compileStacks(t)
 	const stack = "primary"
 	st := res.Config.Stacks[stack]
@@ -123,31 +121,8 @@ func TestPgBouncerThroughRenderedEntrypoint(t *testing.T) {
 	appPass := oddPassword("APP")
 	pg.psql(t, "ALTER ROLE "+appRole+" LOGIN PASSWORD "+pgLiteral(appPass))
 
-	// Lay out the PgBouncer service's files and put the ini where the entrypoint reads it.
-	svc := renderedService(t, res, stack, pbName)
-	layout := newStackLayout(t)
-	if missing := layout.mount(t, res, stack, svc); len(missing) > 0 {
-		t.Fatalf("%s mounts files azagen does not render: %v", pbName, missing)
-	}
-	if _, err := os.Stat(model.ContainerPgBouncerIni); err != nil {
-		t.Fatalf("%s must exist on this machine to bind the rendered ini over it (Debian's pgbouncer package installs it): %v",
-			model.ContainerPgBouncerIni, err)
-	}
-	bindMount(t, layout.local(t, model.ContainerPgBouncerIni), model.ContainerPgBouncerIni)
-
-	svcEnv := serviceEnvironment(t, svc, env)
-	path := "PATH=" + filepath.Dir(pgbouncerBin) + ":" + filepath.Dir(psqlBin) + ":" + systemPath
-	containerEnv := envList(svcEnv, path)
-	argv := append(slices.Clone(svc.Entrypoint), svc.Command...)
-	if len(argv) != 2 || argv[0] != "/bin/sh" {
-		t.Fatalf("rendered entrypoint %q, want /bin/sh <script>", argv)
-	}
-	for i := range argv {
-		argv[i] = layout.rewrite(argv[i])
-	}
-	bouncer := oracle.StartDaemon(t, "", containerEnv, argv...)
-	listen := "127.0.0.1:" + strconv.Itoa(pb.ListenPort)
-	bouncer.WaitTCP(t, listen, 20*time.Second)
+	bouncer := startRenderedPgBouncer(t, res, stack, pbName, env)
+	containerEnv, svcEnv, path := bouncer.env, bouncer.svcEnv, bouncer.path
 
 	authPass := env[res.Config.Roles[pb.AuthUser].PasswordVar]
 	statsPass := env[res.Config.Roles[pb.StatsUser].PasswordVar]
@@ -185,12 +160,14 @@ func TestPgBouncerThroughRenderedEntrypoint(t *testing.T) {
 		t.Errorf("transaction through PgBouncer: %q, %v; want %s", got, err, appRole)
 	}
 	// The stats user reads the admin console: the pool is the app role's, in transaction mode.
-	pools, err := through(pb.StatsUser, statsPass, "pgbouncer", "SHOW POOLS;")
+	// Columns are found by name: PgBouncer adds some in new versions (1.26 has
+	// load_balance_hosts after pool_mode).
+	pools, err := through(pb.StatsUser, statsPass, "pgbouncer", "\\pset tuples_only off\nSHOW POOLS;")
 	if err != nil {
 		t.Fatalf("SHOW POOLS as %s: %v", pb.StatsUser, err)
 	}
-	if !slices.ContainsFunc(strings.Split(pools, "\n"), func(line string) bool {
-		return strings.HasPrefix(line, "postgres|"+appRole+"|") && strings.HasSuffix(line, "|"+pb.PoolMode)
+	if !slices.ContainsFunc(adminRows(t, pools), func(row map[string]string) bool {
+		return row["database"] == "postgres" && row["user"] == appRole && row["pool_mode"] == pb.PoolMode
 	}) {
 		t.Errorf("SHOW POOLS has no %s pool of %s for database postgres:\n%s", pb.PoolMode, appRole, pools)
 	}
@@ -201,6 +178,8 @@ func TestPgBouncerThroughRenderedEntrypoint(t *testing.T) {
 	// What must be refused.
 	if _, err := through(pb.StatsUser, statsPass, "pgbouncer", "PAUSE;"); err == nil {
 		t.Error("the stats user could PAUSE: it must not be an admin")
+	} else if !strings.Contains(err.Error(), "admin access needed") {
+		t.Errorf("PAUSE as the stats user failed, but not for lack of admin access: %v", err)
 	}
 	if _, err := through(appRole, appPass+"x", "postgres", "SELECT 1"); err == nil {
 		t.Errorf("a wrong password for %s was accepted", appRole)
@@ -227,13 +206,92 @@ func TestPgBouncerThroughRenderedEntrypoint(t *testing.T) {
 	}
 }
 
-// checkCredentialFiles checks the files the PgBouncer entrypoint wrote into the private /tmp:
-// owned by the test user (the container's user), mode 0600, the .pgpass exactly the
-// healthcheck's line and the userlist exactly the given lines.
+// runningPgBouncer is a PgBouncer started by startRenderedPgBouncer.
+type runningPgBouncer struct {
+	*oracle.Daemon
+	// svcEnv is the service's interpolated compose environment; env is svcEnv with path, as
+	// NAME=value entries: the environment of the entrypoint and of its healthcheck.
+	svcEnv map[string]string
+	env    []string
+	path   string
+}
+
+// startRenderedPgBouncer starts a stack's PgBouncer service the way its container does: its
+// rendered entrypoint, laid out from the rendered files, with its compose environment
+// interpolated from env, the rendered pgbouncer.ini bound over the one the entrypoint reads,
+// and PATH giving PgBouncer and the PostgreSQL 18 psql. It waits until PgBouncer listens on its
+// rendered port on loopback. It must run in the private namespaces (inPrivateNamespaces), with
+// the [databases] host mapped to a server already up.
+func startRenderedPgBouncer(t *testing.T, res *compile.Result, stack, pbName string, env map[string]string) *runningPgBouncer {
+	t.Helper()
+	pgbouncerBin := oracle.Require(t, oracle.ToolPgBouncer)
+	psqlBin := oracle.Require(t, oracle.ToolPsql)
+	_, pb := pgbouncerService(t, res.Config.Stacks[stack])
+	// Lay out the PgBouncer service's files and put the ini where the entrypoint reads it.
+	svc := renderedService(t, res, stack, pbName)
+	layout := newStackLayout(t)
+	if missing := layout.mount(t, res, stack, svc); len(missing) > 0 {
+		t.Fatalf("%s mounts files azagen does not render: %v", pbName, missing)
+	}
+	// PgBouncer runs chrooted in the sid rootfs, so the ini it reads is the rootfs's.
+	iniTarget := oracle.HostPath(t, model.ContainerPgBouncerIni)
+	if _, err := os.Stat(iniTarget); err != nil {
+		t.Fatalf("%s must exist in the sid rootfs to bind the rendered ini over it (Debian's pgbouncer package installs it): %v",
+			model.ContainerPgBouncerIni, err)
+	}
+	bindMount(t, layout.local(t, model.ContainerPgBouncerIni), iniTarget)
+
+	svcEnv := serviceEnvironment(t, svc, env)
+	path := "PATH=" + filepath.Dir(pgbouncerBin) + ":" + filepath.Dir(psqlBin) + ":" + systemPath
+	containerEnv := envList(svcEnv, path)
+	argv := append(slices.Clone(svc.Entrypoint), svc.Command...)
+	if len(argv) != 2 || argv[0] != "/bin/sh" {
+		t.Fatalf("rendered entrypoint %q, want /bin/sh <script>", argv)
+	}
+	for i := range argv {
+		argv[i] = layout.rewrite(argv[i])
+	}
+	bouncer := oracle.StartDaemon(t, "", containerEnv, argv...)
+	bouncer.WaitTCP(t, "127.0.0.1:"+strconv.Itoa(pb.ListenPort), 20*time.Second)
+	return &runningPgBouncer{Daemon: bouncer, svcEnv: svcEnv, env: containerEnv, path: path}
+}
+
+// adminRows parses what psql -A prints for an admin console SHOW with its header (tuples_only
+// off): one map per row, column name to value. The "(n rows)" footer is skipped.
+func adminRows(t testing.TB, out string) []map[string]string {
+	t.Helper()
+	lines := strings.Split(out, "\n")
+	if len(lines) == 0 || !strings.Contains(lines[0], "|") {
+		t.Fatalf("no header line in the SHOW output:\n%s", out)
+	}
+	header := strings.Split(lines[0], "|")
+	var rows []map[string]string
+	for _, line := range lines[1:] {
+		if line == "" || (strings.HasPrefix(line, "(") && strings.HasSuffix(line, ")")) {
+			continue
+		}
+		fields := strings.Split(line, "|")
+		if len(fields) != len(header) {
+			t.Fatalf("SHOW row %q has %d fields, the header %d:\n%s", line, len(fields), len(header), out)
+		}
+		row := map[string]string{}
+		for i, name := range header {
+			row[name] = fields[i]
+		}
+		rows = append(rows, row)
+	}
+	return rows
+}
+
+// checkCredentialFiles checks the files the PgBouncer entrypoint wrote into the private /tmp
+// (the sid rootfs's, where the entrypoint runs): owned by the test user (the container's
+// user), mode 0600, the .pgpass exactly the healthcheck's line and the userlist exactly the
+// given lines.
 func checkCredentialFiles(t *testing.T, login normalize.PgBouncerHealthcheck, userlist []string, authPass string) {
 	t.Helper()
 	uid, _, _ := oracle.TestUser(t)
-	read := func(p string) string {
+	read := func(containerPath string) string {
+		p := oracle.HostPath(t, containerPath)
 		fi, err := os.Stat(p)
 		if err != nil {
 			t.Fatalf("the entrypoint did not write %s: %v", p, err)

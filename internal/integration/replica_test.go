@@ -104,8 +104,7 @@ func TestReplicaStreamsFromRenderedPrimary(t *testing.T) {
 //   - AZAGEN_BOOTSTRAP_EXEC=/bin/echo instead of the image's entrypoint, which does not exist
 //     here: the script's last step, exec "$AZAGEN_BOOTSTRAP_EXEC" "$@", then prints the
 //     command it hands on, which must be the rendered one; the test starts that server itself.
-//   - PATH starts with the PostgreSQL 18 client programs: Debian's pg_basebackup 15 refuses
-//     an 18 server.
+//   - PATH starts with the PostgreSQL 18 bin directory, as in the image (see pgClientPath).
 //
 // Paths in the entrypoint and command are the container's, mapped to the laid-out files.
 func runReplicaBootstrap(t *testing.T, primary, standby *renderedPostgres) {
@@ -132,7 +131,7 @@ func runReplicaBootstrap(t *testing.T, primary, standby *renderedPostgres) {
 	env = append(env,
 		"PGDATA="+standby.DataDir(),
 		"AZAGEN_BOOTSTRAP_EXEC=/bin/echo",
-		"PATH="+oracle.Require(t, oracle.ToolPGClientBin)+":/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
+		pgClientPath(t))
 	stdout, stderr, err := runCommand(oracle.Command(t, "", env, argv...), 2*time.Minute)
 	if err != nil {
 		t.Fatalf("%q: %v\nstdout:\n%s\nstderr:\n%s\nprimary log:\n%s", argv, err, stdout, stderr, primary.Log())
@@ -179,21 +178,15 @@ func checkReplays(t *testing.T, primary, standby *renderedPostgres, server *orac
 // startStandby starts the standby's server in the foreground, as the container runs it: the
 // rendered command (see serverArgs), plus what the harness adds for every test server
 // (loopback, a free port, a private socket directory). It waits until the server accepts
-// read-only connections.
-//
-// It is started here rather than with pg_ctl because it needs one more environment variable,
-// which the harness does not pass: LD_LIBRARY_PATH pointing at the test build's own lib. The
-// WAL receiver module of that build (libpqwalreceiver.so) has the RUNPATH of the machine it
-// was built on, so without it it loads Debian's libpq 15, which rejects the
-// sslnegotiation=postgres option that pg_basebackup 18 writes into primary_conninfo
-// ("invalid connection option"). The image's server and libpq are both 18.
+// read-only connections. It is started here rather than with pg_ctl so that its output, the
+// standby's log, is the daemon's, for logProblems.
 func startStandby(t *testing.T, p *renderedPostgres) *oracle.Daemon {
 	t.Helper()
 	bin := p.BinDir()
 	args := append([]string{filepath.Join(bin, "postgres"), "-D", p.DataDir()}, p.serverArgs(t)...)
 	args = append(args, "-c", "listen_addresses=127.0.0.1", "-c", "port="+strconv.Itoa(p.Port()),
 		"-c", "unix_socket_directories="+p.SocketDir())
-	d := oracle.StartDaemon(t, "", []string{"LD_LIBRARY_PATH=" + filepath.Join(filepath.Dir(bin), "lib")}, args...)
+	d := oracle.StartDaemon(t, "", nil, args...)
 	// Poll postmaster.pid, as pg_ctl -w does, rather than connect: a connection before the
 	// standby is consistent would put a FATAL line in the log.
 	pidFile := filepath.Join(p.DataDir(), "postmaster.pid")

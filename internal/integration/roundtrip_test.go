@@ -101,6 +101,7 @@ query_wait_timeout = 10
 		user := users[i]
 		pgpass := filepath.Join(dir, user+".pgpass")
 		must(t, os.WriteFile(pgpass, []byte(escape.PgpassLine("127.0.0.1", cluster.Port(), "postgres", user, pw)+"\n"), 0o600))
+		oracle.ChownToTestUser(t, pgpass)
 		out, err := oracle.Psql(t, oracle.Conn{Port: cluster.Port(), User: user, PassFile: pgpass}, "SELECT current_user")
 		if err != nil || strings.TrimSpace(out) != user {
 			t.Errorf("password %q through .pgpass: %q, %v", pw, out, err)

@@ -1,8 +1,9 @@
 // Package integration runs azagen's rendered files through the real programs that read them:
-// PostgreSQL 18, PgBouncer, postgres_exporter. Every test starts from compile.Compile on the
-// repository's stacks.cue (plus, where a test says why, an overlay from testdata), lays the
-// rendered files out at the paths the rendered compose files mount them at, and starts the
-// program with the rendered command and environment. Missing programs skip the tests on a
+// PostgreSQL 18, PgBouncer, postgres_exporter and pgbouncer_exporter, at the versions the
+// stacks pin, chrooted in the sid rootfs of internal/oracle. Every test starts from
+// compile.Compile on the repository's stacks.cue (plus, where a test says why, an overlay from
+// testdata), lays the rendered files out at the paths the rendered compose files mount them
+// at, and starts the program with the rendered command and environment. Missing programs skip the tests on a
 // developer machine and fail them in CI (oracle.Require).
 package integration
 
@@ -13,7 +14,6 @@ import (
 	"maps"
 	"os"
 	"os/exec"
-	"os/user"
 	"path"
 	"path/filepath"
 	"slices"
@@ -193,20 +193,27 @@ type renderedPostgres struct {
 	env map[string]string
 	// superPassword is the superuser's password (POSTGRES_PASSWORD of the sample environment).
 	superPassword string
+	// preload is the server's -c shared_preload_libraries=… (testPreload).
+	preload string
 }
 
-// pgServerBin is the PostgreSQL 18 build the servers run on: the 18.0 build, because the
-// 18.4 one lacks lz4 and would reject the rendered wal_compression = 'lz4' (the image has it).
+// pgServerBin is the bin directory of the PostgreSQL 18.6 the servers run on: Debian sid's
+// postgresql-18, built with lz4 and zstd like the image, so the rendered wal_compression = 'lz4'
+// loads unchanged.
 func pgServerBin(t testing.TB) string {
 	t.Helper()
-	return oracle.Require(t, oracle.ToolPGClientBin)
+	return oracle.Require(t, oracle.ToolPostgresBin)
 }
 
-// testPreload is passed as -c shared_preload_libraries, which is how the image's entrypoint
-// passes it too (the rendered confs leave it out on purpose). The test build ships only these
-// two of the image's preload libraries; they are the ones whose GUCs postgresql-base.conf sets
-// and whose prefixes PostgreSQL then checks (timescaledb., cron. and pgaudit. stay placeholders).
-const testPreload = "shared_preload_libraries=pg_stat_statements,auto_explain"
+// testPreload is the -c shared_preload_libraries the servers get, which is how the image's
+// entrypoint passes it too (the rendered confs leave it out on purpose): the model's preload
+// list, less the libraries Debian sid does not package (oracle.PackagedPreload drops
+// pg_stat_monitor and safeupdate, and nothing else). So the rendered settings of every other
+// preloaded library (auto_explain., pg_stat_statements., cron., pgaudit., timescaledb.) are
+// checked by the library that owns them, as in the image.
+func testPreload(res *compile.Result) string {
+	return "shared_preload_libraries=" + oracle.PackagedPreload(strings.Join(res.Config.PostgreSQL.Preload, ","))
+}
 
 // newRenderedPostgres lays out the rendered files of a postgres service and initialises a
 // cluster for them with the sample superuser password, on a free port. It does not start the
@@ -230,7 +237,7 @@ func newRenderedPostgresOnPort(t testing.TB, res *compile.Result, stack, service
 		t.Fatalf("%s/%s has no POSTGRES_PASSWORD in its environment", stack, service)
 	}
 	c := oracle.NewCluster(t, oracle.ClusterOptions{BinDir: pgServerBin(t), Password: pw, Port: port})
-	return &renderedPostgres{Cluster: c, layout: layout, svc: svc, env: env, superPassword: pw}
+	return &renderedPostgres{Cluster: c, layout: layout, svc: svc, env: env, superPassword: pw, preload: testPreload(res)}
 }
 
 // serverArgs are the rendered compose command's arguments after "postgres", with container
@@ -247,14 +254,19 @@ func (p *renderedPostgres) serverArgs(t testing.TB) []string {
 	for _, a := range p.svc.Command[1:] {
 		args = append(args, p.layout.rewrite(a))
 	}
-	return append(args, "-c", testPreload)
+	return append(args, "-c", p.preload)
 }
 
-// start starts the server with serverArgs and fails the test if it does not come up.
+// start starts the server with serverArgs and fails the test if it does not come up, or if it
+// did not load every library of testPreload.
 func (p *renderedPostgres) start(t testing.TB) {
 	t.Helper()
 	if err := p.Start(p.serverArgs(t)...); err != nil {
 		t.Fatal(err)
+	}
+	want := strings.TrimPrefix(p.preload, "shared_preload_libraries=")
+	if got := p.psql(t, "SHOW shared_preload_libraries"); got != want {
+		t.Fatalf("shared_preload_libraries = %q, want %q", got, want)
 	}
 }
 
@@ -312,11 +324,9 @@ const imageOSUser = "postgres"
 //
 // The test adjustments: PGHOST and PGPORT name the test server's socket directory and port
 // (the container's temporary init server listens on the default /var/run/postgresql, port
-// 5432), and PATH puts the PostgreSQL 18 psql first. As root the script runs as the OS user
-// postgres (Debian's postgresql-common, a dependency of pgbouncer, creates it), so the
-// rendered "local all postgres peer" rule is what lets it in, as in the container. A test
-// not running as root cannot switch users: the script then connects over TCP to 127.0.0.1
-// as the test user with the superuser password (the rendered samenet rule), and says so.
+// 5432), and PATH puts the PostgreSQL 18 psql first. The script runs as the rootfs's OS user
+// postgres, so the rendered "local all postgres peer" rule is what lets it in, as in the
+// container.
 func runRolesInit(t testing.TB, res *compile.Result, pg *renderedPostgres, stack string) {
 	t.Helper()
 	script := path.Join(model.ContainerInitdbDir, path.Base(model.RolesInitPath(stack)))
@@ -329,15 +339,8 @@ func runRolesInit(t testing.TB, res *compile.Result, pg *renderedPostgres, stack
 		"PGPASSWORD="+pg.superPassword,
 		"PATH="+pgServerBin(t)+":/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
 		"PGPORT="+strconv.Itoa(pg.Port()))
-	runAs := ""
-	if _, err := user.Lookup(imageOSUser); err == nil && os.Geteuid() == 0 {
-		runAs = imageOSUser
-		env = append(env, "PGHOST="+pg.SocketDir())
-	} else {
-		t.Logf("cannot run %s as the OS user postgres (not root, or no such user): connecting over TCP with the superuser password instead of peer", script)
-		env = append(env, "PGHOST=127.0.0.1")
-	}
-	stdout, stderr, err := runCommand(oracle.Command(t, runAs, env, local), 60*time.Second)
+	env = append(env, "PGHOST="+pg.SocketDir())
+	stdout, stderr, err := runCommand(oracle.Command(t, imageOSUser, env, local), 60*time.Second)
 	if err != nil {
 		t.Fatalf("%s: %v\nstdout:\n%s\nstderr:\n%s\nserver log:\n%s", script, err, stdout, stderr, pg.Log())
 	}

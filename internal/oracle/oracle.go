@@ -20,10 +20,12 @@ import (
 	"os"
 	"os/exec"
 	"os/user"
+	"path"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 )
 
@@ -38,80 +40,84 @@ const DefaultToolsDir = "/opt/azagen-test-tools"
 const DefaultTestUser = "azagen-test"
 
 // Tool names accepted by [Require] and [Lookup].
+//
+// The PostgreSQL, PgBouncer, exporter and pgBackRest tools live in the Debian sid root
+// filesystem that InstallScript builds, at the versions the stacks pin; [Require] returns their
+// path inside it, and [Command] and [StartDaemon] run them chrooted there. The other tools are
+// the host's.
 const (
-	// ToolPostgresBin is the PostgreSQL 18.4 server bin directory (initdb, pg_ctl, postgres).
-	// This build has no lz4, zstd or io_uring.
+	// ToolPostgresBin is the PostgreSQL 18.6 bin directory (initdb, pg_ctl, postgres, psql,
+	// pg_isready, pg_basebackup), built with lz4 and zstd; pg_cron, pgaudit, timescaledb and
+	// pgvector are installed beside it.
 	ToolPostgresBin = "postgres-bin"
-	// ToolPGClientBin is the full PostgreSQL 18.0 bin directory (psql, pg_basebackup, pg_dump,
-	// pg_isready, and also initdb/pg_ctl/postgres built with lz4 and zstd).
-	ToolPGClientBin = "pg-client-bin"
-	// ToolPgBouncer is the pgbouncer 1.18 executable.
+	// ToolPgBouncer is the PgBouncer 1.26 executable.
 	ToolPgBouncer = "pgbouncer"
-	// ToolPostgresExporter is the postgres_exporter 0.11 executable.
+	// ToolPostgresExporter is the postgres_exporter 0.19.1 executable.
 	ToolPostgresExporter = "postgres_exporter"
-	// ToolShellcheck is the shellcheck executable.
-	ToolShellcheck = "shellcheck"
-	// ToolPreCommit is the pre-commit executable.
-	ToolPreCommit = "pre-commit"
-	// ToolDclint is the dclint (compose linter) executable.
-	ToolDclint = "dclint"
-	// ToolPsql is Debian's psql (15; it talks to PostgreSQL 18 fine, but its pg_dump and
-	// pg_basebackup do not: use ToolPGClientBin for those).
+	// ToolPgBouncerExporter is the pgbouncer_exporter 0.12.0 executable (the Go exporter of
+	// prometheus-community, the one the stacks' image runs).
+	ToolPgBouncerExporter = "pgbouncer_exporter"
+	// ToolPgBackRest is the pgBackRest 2.60 executable.
+	ToolPgBackRest = "pgbackrest"
+	// ToolPsql is the PostgreSQL 18.6 psql.
 	ToolPsql = "psql"
-	// ToolPgIsready is Debian's pg_isready.
+	// ToolPgIsready is the PostgreSQL 18.6 pg_isready.
 	ToolPgIsready = "pg_isready"
+	// ToolShellcheck is the host's shellcheck executable.
+	ToolShellcheck = "shellcheck"
+	// ToolPreCommit is the host's pre-commit executable.
+	ToolPreCommit = "pre-commit"
+	// ToolDclint is the host's dclint (compose linter) executable.
+	ToolDclint = "dclint"
 )
+
+// pgBin is where Debian's postgresql-18 package puts the server and client programs.
+const pgBin = "/usr/lib/postgresql/18/bin"
 
 // tool says where a tool may be found and how to tell a usable one.
 type tool struct {
-	envVar string
-	// dir tools are bin directories that must hold every program in needs.
-	dir   bool
-	needs []string
-	// versionOf, when set, is a program (in the dir, or the tool itself) whose --version output
-	// must contain wantVersion: Debian's PostgreSQL 15 programs are on PATH and must not be
-	// mistaken for 18.
-	versionOf   string
+	// inRoot, for a tool of the sid rootfs, is its absolute path inside the rootfs.
+	inRoot string
+	// versionArg is the argument that makes the program print its version ("--version" when
+	// empty); wantVersion, when set, must be in what it prints.
+	versionArg  string
 	wantVersion string
-	// Fallbacks when neither the environment nor env.sh names the tool: programs looked up on
-	// PATH (a dir tool takes the directory of the first one found), then fixed directories.
+	// Host tools: envVar names the setting (environment or env.sh) that gives the path, then
+	// pathNames are looked up on PATH and in dirs.
+	envVar    string
 	pathNames []string
 	dirs      []string
+	// dir tools are bin directories that must hold every program in needs; versionOf is the
+	// one whose version is checked.
+	dir       bool
+	needs     []string
+	versionOf string
 }
 
 var tools = map[string]tool{
 	ToolPostgresBin: {
-		envVar: "AZAGEN_PG18_BIN", dir: true, needs: []string{"initdb", "pg_ctl", "postgres"},
-		versionOf: "postgres", wantVersion: " 18.",
-		pathNames: []string{"postgres"}, dirs: []string{"/usr/lib/postgresql/18/bin"},
+		inRoot: pgBin, dir: true, needs: []string{"initdb", "pg_ctl", "postgres", "psql", "pg_isready", "pg_basebackup"},
+		versionOf: "postgres", wantVersion: " 18.6",
 	},
-	ToolPGClientBin: {
-		envVar: "AZAGEN_PG18_CLIENT_BIN", dir: true, needs: []string{"psql", "pg_basebackup", "pg_dump"},
-		versionOf: "pg_basebackup", wantVersion: " 18.",
-		pathNames: []string{"pg_basebackup"}, dirs: []string{"/usr/lib/postgresql/18/bin"},
-	},
-	ToolPgBouncer: {
-		envVar: "AZAGEN_PGBOUNCER", pathNames: []string{"pgbouncer"},
-		// Debian installs it in /usr/sbin, which a non-root PATH often lacks.
-		dirs: []string{"/usr/sbin"},
-	},
-	ToolPostgresExporter: {
-		envVar: "AZAGEN_POSTGRES_EXPORTER", pathNames: []string{"prometheus-postgres-exporter", "postgres_exporter"},
-	},
-	ToolShellcheck: {envVar: "AZAGEN_SHELLCHECK", pathNames: []string{"shellcheck"}},
-	ToolPreCommit:  {envVar: "AZAGEN_PRE_COMMIT", pathNames: []string{"pre-commit"}},
+	ToolPgBouncer:         {inRoot: "/usr/sbin/pgbouncer", wantVersion: "PgBouncer 1.26."},
+	ToolPostgresExporter:  {inRoot: "/usr/bin/prometheus-postgres-exporter", wantVersion: "version 0.19.1 "},
+	ToolPgBouncerExporter: {inRoot: "/usr/bin/prometheus-pgbouncer-exporter", wantVersion: "version 0.12.0 "},
+	ToolPgBackRest:        {inRoot: "/usr/bin/pgbackrest", versionArg: "version", wantVersion: "pgBackRest 2.60."},
+	ToolPsql:              {inRoot: pgBin + "/psql", wantVersion: " 18.6"},
+	ToolPgIsready:         {inRoot: pgBin + "/pg_isready", wantVersion: " 18.6"},
+	ToolShellcheck:        {envVar: "AZAGEN_SHELLCHECK", pathNames: []string{"shellcheck"}},
+	ToolPreCommit:         {envVar: "AZAGEN_PRE_COMMIT", pathNames: []string{"pre-commit"}},
 	ToolDclint: {
 		envVar: "AZAGEN_DCLINT", pathNames: []string{"dclint"},
 		dirs: []string{filepath.Join(DefaultToolsDir, "bin")},
 	},
-	ToolPsql:      {envVar: "AZAGEN_PSQL", pathNames: []string{"psql"}},
-	ToolPgIsready: {envVar: "AZAGEN_PG_ISREADY", pathNames: []string{"pg_isready"}},
 }
 
 // Require returns the path of the named tool (one of the Tool* constants): a directory for
-// ToolPostgresBin and ToolPGClientBin, an executable otherwise. The environment variable of the
-// tool wins, then $AZAGEN_TOOLS_DIR/env.sh, then PATH. A missing tool skips the test, or fails
-// it when env CI is non-empty.
+// ToolPostgresBin, an executable otherwise. A rootfs tool's path is the one inside the rootfs,
+// for [Command] and [StartDaemon]. A host tool's environment variable wins, then
+// $AZAGEN_TOOLS_DIR/env.sh, then PATH. A missing tool skips the test, or fails it when env CI
+// is non-empty.
 func Require(t testing.TB, name string) string {
 	t.Helper()
 	if _, ok := tools[name]; !ok {
@@ -141,6 +147,9 @@ func Lookup(name string) (string, error) {
 	if !ok {
 		return "", fmt.Errorf("unknown tool %q", name)
 	}
+	if tl.inRoot != "" {
+		return tl.inRoot, tl.checkInRoot()
+	}
 	// An explicit setting is final: falling back to PATH would test something else than asked.
 	if v := os.Getenv(tl.envVar); v != "" {
 		if err := tl.check(v); err != nil {
@@ -158,23 +167,11 @@ func Lookup(name string) (string, error) {
 	var candidates []string
 	for _, n := range tl.pathNames {
 		if p, err := exec.LookPath(n); err == nil {
-			if tl.dir {
-				p = filepath.Dir(p)
-			}
 			candidates = append(candidates, p)
 		}
-	}
-	for _, d := range tl.dirs {
-		paths := []string{d}
-		if !tl.dir {
-			paths = nil
-			for _, n := range tl.pathNames {
-				paths = append(paths, filepath.Join(d, n))
-			}
-		}
-		for _, p := range paths {
+		for _, d := range tl.dirs {
 			// A well-known place that does not exist is not worth a line in the skip message.
-			if _, err := os.Stat(p); err == nil {
+			if p := filepath.Join(d, n); executable(p) == nil {
 				candidates = append(candidates, p)
 			}
 		}
@@ -201,7 +198,7 @@ func Lookup(name string) (string, error) {
 	return "", errors.New(why)
 }
 
-// check tells whether path is a usable instance of the tool.
+// check tells whether path is a usable instance of a host tool.
 func (tl tool) check(path string) error {
 	if !filepath.IsAbs(path) {
 		return errors.New("not an absolute path")
@@ -210,34 +207,39 @@ func (tl tool) check(path string) error {
 	if err != nil {
 		return err
 	}
-	if tl.dir != fi.IsDir() {
-		if tl.dir {
-			return errors.New("not a directory")
-		}
+	if fi.IsDir() {
 		return errors.New("is a directory")
 	}
-	probe := path
+	return executable(path)
+}
+
+// checkInRoot tells whether the rootfs holds the tool at the pinned version.
+func (tl tool) checkInRoot() error {
+	root, err := sidRoot()
+	if err != nil {
+		return err
+	}
+	probe := tl.inRoot
 	if tl.dir {
 		for _, n := range tl.needs {
-			if err := executable(filepath.Join(path, n)); err != nil {
+			if err := executable(filepath.Join(root, tl.inRoot, n)); err != nil {
 				return err
 			}
 		}
-		if tl.versionOf != "" {
-			probe = filepath.Join(path, tl.versionOf)
-		}
-	} else if err := executable(path); err != nil {
+		probe = path.Join(tl.inRoot, tl.versionOf)
+	} else if err := executable(filepath.Join(root, tl.inRoot)); err != nil {
 		return err
 	}
-	if tl.wantVersion == "" {
-		return nil
+	arg := tl.versionArg
+	if arg == "" {
+		arg = "--version"
 	}
-	v, err := version(probe)
+	v, err := version(root, probe, arg)
 	if err != nil {
 		return err
 	}
 	if !strings.Contains(v, tl.wantVersion) {
-		return fmt.Errorf("%s is %q, want%s", filepath.Base(probe), v, tl.wantVersion)
+		return fmt.Errorf("%s in %s is %q, want%s (re-run %s)", probe, root, v, tl.wantVersion, InstallScript)
 	}
 	return nil
 }
@@ -253,23 +255,27 @@ func executable(path string) error {
 	return nil
 }
 
-var versions sync.Map // path -> versionResult; a version probe is a fork+exec per Require
+var versions sync.Map // program path -> versionResult; a version probe is a fork+exec per Require
 
 type versionResult struct {
 	out string
 	err error
 }
 
-func version(path string) (string, error) {
-	if r, ok := versions.Load(path); ok {
+// version runs program (a path inside root) with arg, chrooted, and returns what it printed.
+func version(root, program, arg string) (string, error) {
+	if r, ok := versions.Load(program); ok {
 		return r.(versionResult).out, r.(versionResult).err
 	}
-	out, err := exec.Command(path, "--version").Output()
+	cmd := exec.Command(program, arg)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Chroot: root}
+	cmd.Dir = "/"
+	out, err := cmd.CombinedOutput()
 	r := versionResult{out: strings.TrimSpace(string(out))}
 	if err != nil {
-		r.err = fmt.Errorf("%s --version: %w", path, err)
+		r.err = fmt.Errorf("%s %s in %s: %w: %s", program, arg, root, err, r.out)
 	}
-	versions.Store(path, r)
+	versions.Store(program, r)
 	return r.out, r.err
 }
 
@@ -443,12 +449,13 @@ func FreePort(t testing.TB) int {
 }
 
 // TempDir returns a new directory, removed when the test ends, that the test user can enter
-// and write: t.TempDir is 0700 and owned by the test binary's user, which is root in CI. The
+// and write, and that has the same path in the sid rootfs, so a chrooted program reads and
+// writes it under the name the test uses. t.TempDir would not do: t.TempDir is 0700 and owned by the test binary's user, which is root in CI. The
 // directory is mode 0755 and owned by the test user, so daemons can create their pid, log and
 // socket files in it while the test writes the configs they read (root-owned, mode 0644).
 func TempDir(t testing.TB) string {
 	t.Helper()
-	dir, err := os.MkdirTemp(reachableTempBase(), "azagen-oracle-")
+	dir, err := os.MkdirTemp(workDir(t), "azagen-oracle-")
 	if err != nil {
 		t.Fatalf("TempDir: %v", err)
 	}
@@ -464,22 +471,11 @@ func TempDir(t testing.TB) string {
 	return dir
 }
 
-// reachableTempBase is os.TempDir unless, as root, TMPDIR points below a directory the test
-// user cannot traverse (such as /root).
-func reachableTempBase() string {
-	base := os.TempDir()
-	if os.Geteuid() != 0 {
-		return base
-	}
-	for d := base; ; d = filepath.Dir(d) {
-		fi, err := os.Stat(d)
-		if err != nil || fi.Mode().Perm()&0o001 == 0 {
-			return "/tmp"
-		}
-		if d == filepath.Dir(d) {
-			return base
-		}
-	}
+// workDir is the rootfs's work directory, whose paths are the same inside and outside it.
+func workDir(t testing.TB) string {
+	t.Helper()
+	Rootfs(t)
+	return sid().work
 }
 
 // ChownToTestUser gives path (not recursively) to the test user, for a file or directory the

@@ -1,7 +1,6 @@
 package oracle
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -19,11 +18,11 @@ const Superuser = "postgres"
 // DefaultPassword is the superuser password when ClusterOptions.Password is empty.
 const DefaultPassword = "postgres"
 
-// ClusterOptions configures [NewCluster]. The zero value is a PostgreSQL 18.4 cluster with the
+// ClusterOptions configures [NewCluster]. The zero value is a PostgreSQL 18.6 cluster with the
 // data directory's own postgresql.conf and pg_hba.conf (scram-sha-256 everywhere).
 type ClusterOptions struct {
-	// BinDir holds initdb, pg_ctl and postgres. Empty means Require(t, ToolPostgresBin), the
-	// 18.4 build; Require(t, ToolPGClientBin) is the 18.0 build, which has lz4 and zstd.
+	// BinDir holds initdb, pg_ctl and postgres, inside the rootfs. Empty means
+	// Require(t, ToolPostgresBin).
 	BinDir string
 	// Password is the superuser's password; empty means DefaultPassword.
 	Password string
@@ -256,11 +255,10 @@ type Conn struct {
 // Psql runs sql (any psql script, fed on stdin) with psql -X -w -A -t -q and ON_ERROR_STOP,
 // so it never reads a psqlrc, never prompts for a password, prints unaligned tuples only and
 // stops at the first error. It returns stdout without its final newline; the error carries psql's
-// stderr. It uses the PostgreSQL 18 psql when installed, Debian's otherwise, and runs as the
-// test binary's own user, as a client would.
+// stderr. It runs the rootfs's PostgreSQL 18.6 psql as the [TestUser], with none of the test's
+// own environment (a developer's PGHOST or PGSSLMODE must not change what a test connects to).
 func Psql(t testing.TB, conn Conn, sql string) (string, error) {
 	t.Helper()
-	psql := psqlPath(t)
 	host := conn.Host
 	if host == "" {
 		host = "127.0.0.1"
@@ -273,43 +271,22 @@ func Psql(t testing.TB, conn Conn, sql string) (string, error) {
 	if passFile == "" {
 		passFile = os.DevNull
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, psql, "-X", "-w", "-A", "-t", "-q", "-v", "ON_ERROR_STOP=1",
-		"-h", host, "-p", strconv.Itoa(conn.Port), "-U", conn.User, "-d", db, "-f", "-")
-	cmd.Env = append(withoutLibpqEnv(os.Environ()),
-		"PGPASSFILE="+passFile, "PGCONNECT_TIMEOUT=10", "PGAPPNAME=azagen-oracle")
+	env := []string{"PGPASSFILE=" + passFile, "PGCONNECT_TIMEOUT=10", "PGAPPNAME=azagen-oracle"}
 	if conn.Password != "" {
-		cmd.Env = append(cmd.Env, "PGPASSWORD="+conn.Password)
+		env = append(env, "PGPASSWORD="+conn.Password)
 	}
+	cmd := Command(t, "", env, Require(t, ToolPsql), "-X", "-w", "-A", "-t", "-q", "-v", "ON_ERROR_STOP=1",
+		"-h", host, "-p", strconv.Itoa(conn.Port), "-U", conn.User, "-d", db, "-f", "-")
 	cmd.Stdin = strings.NewReader(sql)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
+	timer := time.AfterFunc(2*time.Minute, func() { _ = cmd.Process.Kill() })
 	out, err := cmd.Output()
+	timer.Stop()
 	if err != nil {
 		return string(out), fmt.Errorf("psql -h %s -p %d -U %s -d %s: %v\n%s", host, conn.Port, conn.User, db, err, stderr.String())
 	}
 	return strings.TrimSuffix(string(out), "\n"), nil
-}
-
-func psqlPath(t testing.TB) string {
-	t.Helper()
-	if dir, err := Lookup(ToolPGClientBin); err == nil {
-		return filepath.Join(dir, "psql")
-	}
-	return Require(t, ToolPsql)
-}
-
-// withoutLibpqEnv drops PG* variables: a developer's PGHOST or PGSSLMODE must not change what a
-// test connects to.
-func withoutLibpqEnv(env []string) []string {
-	out := env[:0:0]
-	for _, kv := range env {
-		if !strings.HasPrefix(kv, "PG") {
-			out = append(out, kv)
-		}
-	}
-	return out
 }
 
 // runTimeout runs cmd with combined output and kills it after d.

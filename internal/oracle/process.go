@@ -6,10 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"os"
 	"os/exec"
-	"os/user"
-	"strconv"
 	"sync"
 	"syscall"
 	"testing"
@@ -22,36 +19,32 @@ const basePath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/
 
 // account is who a child process runs as.
 type account struct {
-	cred *syscall.Credential // nil: stay the current user
+	cred *syscall.Credential
 	name string
 	home string
 }
 
-// accountFor resolves the user argument of [Command] and [StartDaemon]: "" is the test user.
-// Only root can switch users; otherwise name must be "" or the current user.
+// accountFor resolves the user argument of [Command] and [StartDaemon], a user of the sid
+// rootfs: "" is the test user. Chrooting needs root, so the test must run as root.
 func accountFor(t testing.TB, name string) account {
 	t.Helper()
+	root := Rootfs(t)
 	if name == "" {
 		_, _, name = TestUser(t)
 	}
-	if os.Geteuid() != 0 {
-		if cur, err := user.Current(); err == nil && name != cur.Username && name != cur.Uid {
-			t.Fatalf("cannot run as %s: only root can switch users (running as %s)", name, cur.Username)
-		}
-		return account{name: name, home: os.Getenv("HOME")}
-	}
-	u, err := user.Lookup(name)
+	uid, gid, home, err := rootfsUser(root, name)
 	if err != nil {
-		missing(t, fmt.Sprintf("user %s: %v", name, err))
-	}
-	uid, err1 := strconv.ParseUint(u.Uid, 10, 32)
-	gid, err2 := strconv.ParseUint(u.Gid, 10, 32)
-	if err := errors.Join(err1, err2); err != nil {
-		t.Fatalf("user %s: %v", name, err)
+		missing(t, err.Error())
 	}
 	// An empty, non-nil Groups drops root's supplementary groups instead of keeping them.
-	cred := &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid), Groups: []uint32{}}
-	return account{cred: cred, name: name, home: u.HomeDir}
+	cred := &syscall.Credential{Uid: uid, Gid: gid, Groups: []uint32{}}
+	return account{cred: cred, name: name, home: home}
+}
+
+// sysProcAttr chroots into the sid rootfs and switches to acct.
+func (a account) sysProcAttr(t testing.TB) *syscall.SysProcAttr {
+	t.Helper()
+	return &syscall.SysProcAttr{Chroot: Rootfs(t), Credential: a.cred}
 }
 
 // environ is the environment of a child started as acct: a minimal base rather than the test's
@@ -62,9 +55,10 @@ func (a account) environ(env []string) []string {
 	return append(base, env...)
 }
 
-// Command returns a command that runs argv as user ("" is [TestUser]) with the environment
-// described at [StartDaemon] and working directory "/", since the test's own directory may not
-// be reachable by that user. The caller may still change Dir, Stdin and so on before running it.
+// Command returns a command that runs argv chrooted in the sid rootfs, as user ("" is
+// [TestUser]), with the environment described at [StartDaemon] and working directory "/".
+// argv[0] and every path in argv are paths inside the rootfs: [Require]'s, or a [TempDir]'s,
+// which is the same on both sides. The caller may still change Dir, Stdin and so on before running it.
 // The process is killed if it is still running when the test ends.
 func Command(t testing.TB, user string, env []string, argv ...string) *exec.Cmd {
 	t.Helper()
@@ -77,7 +71,7 @@ func Command(t testing.TB, user string, env []string, argv ...string) *exec.Cmd 
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Env = acct.environ(env)
 	cmd.Dir = "/"
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: acct.cred}
+	cmd.SysProcAttr = acct.sysProcAttr(t)
 	// A grandchild holding stdout open (pg_ctl's server, say) must not hang Wait forever.
 	cmd.WaitDelay = 5 * time.Second
 	return cmd
@@ -95,7 +89,8 @@ type Daemon struct {
 	stopping bool
 }
 
-// StartDaemon starts argv as user ("" is [TestUser]) in the background and returns at once.
+// StartDaemon starts argv chrooted in the sid rootfs as user ("" is [TestUser]), like
+// [Command], in the background and returns at once.
 // The process's own PID is the daemon's (no runuser or shell in between), its stdout and stderr
 // are kept for [Daemon.Output], and it is stopped when the test ends, with its output logged if
 // the test failed.
@@ -108,13 +103,11 @@ func StartDaemon(t testing.TB, user string, env []string, argv ...string) *Daemo
 		t.Fatal("oracle.StartDaemon: empty argv")
 	}
 	acct := accountFor(t, user)
-	d := &Daemon{name: argv[0], out: &syncBuffer{}, done: make(chan struct{})}
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Env = acct.environ(env)
 	cmd.Dir = "/"
-	cmd.Stdout = d.out // the same writer for both keeps their lines in order
-	cmd.Stderr = d.out
 	cmd.SysProcAttr = &syscall.SysProcAttr{
+		Chroot:     Rootfs(t),
 		Credential: acct.cred,
 		// Its own process group, so Stop also reaches whatever it forks.
 		Setpgid: true,
@@ -122,9 +115,19 @@ func StartDaemon(t testing.TB, user string, env []string, argv ...string) *Daemo
 		// daemon along instead of leaving it holding ports.
 		Pdeathsig: syscall.SIGKILL,
 	}
+	return startDaemon(t, argv[0], cmd)
+}
+
+// startDaemon starts cmd, whose SysProcAttr sets Setpgid, with its output kept, and stops it
+// when the test ends.
+func startDaemon(t testing.TB, name string, cmd *exec.Cmd) *Daemon {
+	t.Helper()
+	d := &Daemon{name: name, out: &syncBuffer{}, done: make(chan struct{})}
+	cmd.Stdout = d.out // the same writer for both keeps their lines in order
+	cmd.Stderr = d.out
 	cmd.WaitDelay = 5 * time.Second
 	if err := cmd.Start(); err != nil {
-		t.Fatalf("start %s: %v", argv[0], err)
+		t.Fatalf("start %s: %v", name, err)
 	}
 	d.cmd = cmd
 	go func() {
