@@ -200,7 +200,8 @@ func (c *Container) Command(t testing.TB, user string, env []string, argv ...str
 		"chroot", fmt.Sprintf("--userspec=%d:%d", uid, gid), "--groups=" + strconv.Itoa(int(gid)), c.root,
 	}
 	cmd := exec.Command(full[0], append(full[1:], argv...)...)
-	cmd.Env = withDefaults(env, basePath, "HOME="+home)
+	// exec.Cmd keeps the last of duplicate keys, so env's PATH and HOME win over these.
+	cmd.Env = append([]string{basePath, "HOME=" + home}, env...)
 	cmd.Dir = "/"
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	cmd.WaitDelay = 5 * time.Second
@@ -210,25 +211,6 @@ func (c *Container) Command(t testing.TB, user string, env []string, argv ...str
 		}
 	})
 	return cmd
-}
-
-// withDefaults is env plus each default whose name env does not set.
-func withDefaults(env []string, defaults ...string) []string {
-	out := append([]string(nil), env...)
-	for _, d := range defaults {
-		name, _, _ := strings.Cut(d, "=")
-		found := false
-		for _, kv := range env {
-			if strings.HasPrefix(kv, name+"=") {
-				found = true
-				break
-			}
-		}
-		if !found {
-			out = append(out, d)
-		}
-	}
-	return out
 }
 
 // Start runs argv in the container in the background, like [Container.Command], and returns a

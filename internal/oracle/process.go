@@ -106,15 +106,12 @@ func StartDaemon(t testing.TB, user string, env []string, argv ...string) *Daemo
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Env = acct.environ(env)
 	cmd.Dir = "/"
-	cmd.SysProcAttr = &syscall.SysProcAttr{
-		Chroot:     Rootfs(t),
-		Credential: acct.cred,
-		// Its own process group, so Stop also reaches whatever it forks.
-		Setpgid: true,
-		// If the test binary dies without running cleanups (a panic, a -timeout), take the
-		// daemon along instead of leaving it holding ports.
-		Pdeathsig: syscall.SIGKILL,
-	}
+	cmd.SysProcAttr = acct.sysProcAttr(t)
+	// Its own process group, so Stop also reaches whatever it forks.
+	cmd.SysProcAttr.Setpgid = true
+	// If the test binary dies without running cleanups (a panic, a -timeout), take the daemon
+	// along instead of leaving it holding ports.
+	cmd.SysProcAttr.Pdeathsig = syscall.SIGKILL
 	return startDaemon(t, argv[0], cmd)
 }
 
