@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # install-test-deps.sh: install the real programs that azagen's integration tests run
-# (internal/oracle). Debian 12 host, as root, no Docker. Safe to re-run: every step checks first,
+# (internal/testing/oracle). Debian 12 host, as root, no Docker. Safe to re-run: every step checks first,
 # and a second run on a ready machine changes nothing.
 #
 #   sid rootfs:  a Debian unstable root filesystem (debootstrap) holding the programs at the
 #                versions the stacks pin: PostgreSQL 18.6 with pg_cron, pgaudit, timescaledb and
 #                pgvector, PgBouncer 1.26.1, postgres_exporter 0.19.1, pgbouncer_exporter 0.12.0,
-#                pgBackRest 2.60. Tests run them chrooted into it (internal/oracle).
+#                pgBackRest 2.60. Tests run them chrooted into it (internal/testing/oracle).
 #   Debian:      shellcheck, pre-commit, iproute2 (network namespaces, bridges, veth)
 #   npm:         dclint, the compose linter
 #   user:        an unprivileged system user, the same uid/gid on the host and in the rootfs;
@@ -306,7 +306,7 @@ SHELLCHECK=$(command -v shellcheck)
 PRE_COMMIT=$(command -v pre-commit)
 
 {
-  echo "# Written by scripts/install-test-deps.sh; internal/oracle reads it. Source it from sh."
+  echo "# Written by scripts/install-test-deps.sh; internal/testing/oracle reads it. Source it from sh."
   for kv in \
     "AZAGEN_TOOLS_DIR=$TOOLS_DIR" \
     "AZAGEN_SID_ROOT=$ROOT" \

@@ -22,7 +22,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 	"github.com/rogpeppe/go-internal/txtar"
 
-	"github.com/azagen/azagen/internal/corpus"
+	"github.com/azagen/azagen/internal/testing/corpus"
 )
 
 // repoStacks is the repository's stacks.cue, relative to this package. The

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/azagen/azagen/internal/autoconfig"
-	"github.com/azagen/azagen/internal/oracle"
+	"github.com/azagen/azagen/internal/testing/oracle"
 )
 
 // entrypointSettings runs the rendered entrypoint for a container of ramMB

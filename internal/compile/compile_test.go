@@ -13,9 +13,9 @@ import (
 	"github.com/rogpeppe/go-internal/txtar"
 
 	"github.com/azagen/azagen/internal/compile"
-	"github.com/azagen/azagen/internal/corpus"
 	"github.com/azagen/azagen/internal/diag"
 	"github.com/azagen/azagen/internal/output"
+	"github.com/azagen/azagen/internal/testing/corpus"
 )
 
 // update rewrites the want sections of the invalid-input corpus.

@@ -16,8 +16,8 @@ import (
 
 	"github.com/azagen/azagen/internal/compile"
 	"github.com/azagen/azagen/internal/model"
-	"github.com/azagen/azagen/internal/oracle"
 	"github.com/azagen/azagen/internal/render"
+	"github.com/azagen/azagen/internal/testing/oracle"
 )
 
 // composeFile is the part of a rendered compose.yaml that running its services needs.

@@ -13,7 +13,7 @@ import (
 
 	"github.com/azagen/azagen/internal/compile"
 	"github.com/azagen/azagen/internal/model"
-	"github.com/azagen/azagen/internal/oracle"
+	"github.com/azagen/azagen/internal/testing/oracle"
 )
 
 // TestExporterScrapesRenderedQueries runs the real postgres_exporter with the primary stack's

@@ -19,7 +19,7 @@ import (
 
 	"github.com/azagen/azagen/internal/compile"
 	"github.com/azagen/azagen/internal/model"
-	"github.com/azagen/azagen/internal/oracle"
+	"github.com/azagen/azagen/internal/testing/oracle"
 )
 
 // systemPath is the PATH of the programs the tests start, after the directories of the tools

@@ -16,7 +16,7 @@ import (
 	"github.com/azagen/azagen/internal/escape"
 	"github.com/azagen/azagen/internal/model"
 	"github.com/azagen/azagen/internal/normalize"
-	"github.com/azagen/azagen/internal/oracle"
+	"github.com/azagen/azagen/internal/testing/oracle"
 )
 
 // appRole is the ordinary application role the tests log in through PgBouncer as: a role the

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/azagen/azagen/internal/model"
-	"github.com/azagen/azagen/internal/oracle"
+	"github.com/azagen/azagen/internal/testing/oracle"
 )
 
 const (

@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/azagen/azagen/internal/escape"
-	"github.com/azagen/azagen/internal/oracle"
+	"github.com/azagen/azagen/internal/testing/oracle"
 )
 
 // fuzzCorpusStrings reads every string argument of the committed fuzz seed

@@ -1,6 +1,6 @@
 // Package integration runs azagen's rendered files through the real programs that read them:
 // PostgreSQL 18, PgBouncer, postgres_exporter and pgbouncer_exporter, at the versions the
-// stacks pin, chrooted in the sid rootfs of internal/oracle. Every test starts from
+// stacks pin, chrooted in the sid rootfs of internal/testing/oracle. Every test starts from
 // compile.Compile on the repository's stacks.cue (plus, where a test says why, an overlay from
 // testdata), lays the rendered files out at the paths the rendered compose files mount them
 // at, and starts the program with the rendered command and environment. Missing programs skip the tests on a
@@ -29,7 +29,7 @@ import (
 	"github.com/azagen/azagen/internal/compile"
 	"github.com/azagen/azagen/internal/derive"
 	"github.com/azagen/azagen/internal/model"
-	"github.com/azagen/azagen/internal/oracle"
+	"github.com/azagen/azagen/internal/testing/oracle"
 )
 
 // stacksSource is the repository's stacks.cue, seen from this package's directory.

@@ -15,8 +15,8 @@ import (
 	"github.com/azagen/azagen/internal/autoconfig"
 	"github.com/azagen/azagen/internal/compile"
 	"github.com/azagen/azagen/internal/model"
-	"github.com/azagen/azagen/internal/oracle"
 	"github.com/azagen/azagen/internal/render"
+	"github.com/azagen/azagen/internal/testing/oracle"
 )
 
 // TestImageFilesFollowTheSource: the entrypoint carries the constants of the

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/azagen/azagen/internal/oracle"
+	"github.com/azagen/azagen/internal/testing/oracle"
 )
 
 // dclintReport is dclint's -f json output: one entry per linted file.

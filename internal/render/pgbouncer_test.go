@@ -14,9 +14,9 @@ import (
 	"github.com/azagen/azagen/internal/escape"
 	"github.com/azagen/azagen/internal/model"
 	"github.com/azagen/azagen/internal/normalize"
-	"github.com/azagen/azagen/internal/oracle"
 	"github.com/azagen/azagen/internal/output"
 	"github.com/azagen/azagen/internal/render"
+	"github.com/azagen/azagen/internal/testing/oracle"
 )
 
 // showConfigTSV is SHOW CONFIG of PgBouncer 1.18.0, the version the

@@ -315,7 +315,7 @@ no_such_key = postgres
 
 func TestInstallScriptIsShellcheckClean(t *testing.T) {
 	shellcheck := Require(t, ToolShellcheck)
-	script, err := filepath.Abs(filepath.Join("..", "..", InstallScript))
+	script, err := filepath.Abs(filepath.Join("..", "..", "..", InstallScript))
 	if err != nil {
 		t.Fatal(err)
 	}

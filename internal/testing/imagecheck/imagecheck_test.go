@@ -12,15 +12,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/azagen/azagen/internal/imagecheck"
 	"github.com/azagen/azagen/internal/load"
 	"github.com/azagen/azagen/internal/model"
-	"github.com/azagen/azagen/internal/oracle"
 	"github.com/azagen/azagen/internal/render"
+	"github.com/azagen/azagen/internal/testing/imagecheck"
+	"github.com/azagen/azagen/internal/testing/oracle"
 )
 
 const (
-	repoRoot     = "../.."
+	repoRoot     = "../../.."
 	imageDir     = repoRoot + "/docker/postgres"
 	dockerfile   = imageDir + "/Dockerfile"
 	manifestPath = imageDir + "/extensions.manifest.json"
