@@ -103,7 +103,9 @@ func TestCheckResultCache(t *testing.T) {
 			b, _ := os.ReadFile("docs/PORTS.md")
 			must(t, os.WriteFile("docs/PORTS.md", bytes.Replace(b, []byte("compose.yaml)"), []byte("compose.yml)"), 1), 0o644))
 		}, exitInvalid, "docs-dead-ref"},
-		{"input broken", func() { must(t, os.WriteFile("stacks.cue", append(stacks, []byte("\nstacks: primary: name: 1\n")...), 0o644)) }, exitInvalid, "stacks.cue"},
+		{"input broken", func() {
+			must(t, os.WriteFile("stacks.cue", append(stacks, []byte("\nstacks: primary: name: 1\n")...), 0o644))
+		}, exitInvalid, "stacks.cue"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			docsBefore, err := os.ReadFile("docs/PORTS.md")
