@@ -154,7 +154,7 @@ and the CI diff gate.
 	pf.StringVar(&a.format, "format", "text", "diagnostics format: text, json or github")
 	pf.DurationVar(&a.timeout, "timeout", 30*time.Second, "give up on an input whose evaluation takes longer (exit 2)")
 	pf.BoolVar(&a.noCache, "no-cache", false, "do not remember compose files that passed validation (also AZAGEN_CACHE=off)")
-	cmd.AddCommand(newRenderCmd(a), newCheckCmd(a), newVetCmd(a), newVersionCmd(a), newRulesCmd(a), newExplainCmd(a))
+	cmd.AddCommand(newRenderCmd(a), newCheckCmd(a), newVetCmd(a), newVersionCmd(a), newRulesCmd(a), newExplainCmd(a), newCertsCmd(a))
 	return cmd
 }
 
