@@ -248,27 +248,25 @@ func Write(dir string, c *model.Config, opt Options) ([]string, error) {
 	return written, nil
 }
 
-// writeFile replaces p atomically with data at mode perm: a server that
-// reloads its certificate (SIGHUP, PgBouncer's RELOAD) never reads a
-// half-written file.
+// writeFile writes data into p at mode perm, in place when p exists: a
+// stack bind-mounts each file by itself, and such a mount keeps the inode it
+// was made with, so a file replaced by rename would stay invisible to the
+// running server until the container is recreated. A new key file is
+// created with its final mode, never briefly readable by others.
 func writeFile(p string, data []byte, perm fs.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(p), "."+filepath.Base(p)+".*")
+	f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, perm)
 	if err != nil {
 		return err
 	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(perm); err != nil {
-		tmp.Close()
+	if err := f.Chmod(perm); err != nil {
+		f.Close()
 		return err
 	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
+	if _, err := f.Write(data); err != nil {
+		f.Close()
 		return err
 	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), p)
+	return f.Close()
 }
 
 func serial() *big.Int {

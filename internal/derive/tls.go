@@ -43,7 +43,7 @@ type Connection struct {
 // Mode is the TLS mode of the connection as the docs show it.
 func (c Connection) Mode() string {
 	if c.Client == applicationsClient {
-		return "TLS required by the server (" + c.SSLMode + ")"
+		return "TLS required by the server: " + c.SSLMode
 	}
 	return "sslmode=" + c.SSLMode
 }
@@ -111,12 +111,24 @@ func Connections(c *model.Config, st *model.Stack) []Connection {
 			continue
 		}
 		for _, p := range SortedPorts(svc.Ports) {
+			host := p.HostIP
+			if len(svc.TLS.Hosts) > 0 {
+				host = svc.TLS.Hosts[0]
+			}
 			out = append(out, Connection{Stack: st.Key, Client: applicationsClient, ServerStack: st.Key, Server: name,
-				Host: strings.Join(append([]string{p.HostIP}, svc.TLS.Hosts...), ", "), Port: p.Host, User: "their own roles", Database: "any",
-				SSLMode: "require", Network: true, Purpose: "the published port"})
+				Host: host, Port: p.Host, User: "their own roles", Database: "any",
+				SSLMode: serverTLSRule(svc), Network: true, Purpose: "the published port; clients should use verify-full with the stack's ca.crt"})
 		}
 	}
 	return out
+}
+
+// serverTLSRule is what makes a server refuse plaintext applications.
+func serverTLSRule(svc *model.Service) string {
+	if svc.PgBouncer != nil {
+		return "client_tls_sslmode=require"
+	}
+	return "hostssl, hostnossl reject"
 }
 
 // DialedNames lists every name clients dial to reach the server svc of stack

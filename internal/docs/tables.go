@@ -40,6 +40,7 @@ func specs() []tableSpec {
 		{"cli", argNone, "the full CLI reference: every command's help, usage, examples and flags", renderCLI},
 		{"services", argOptionalStack, "each stack's description and services: kind, image, limits, dependencies", renderServices},
 		{"ports", argOptionalStack, "published ports: host IP, host port, container port, where the service listens in its container, expose reason", renderPorts},
+		{"connections", argOptionalStack, "every connection a stack makes or serves: client, what it dials, login, TLS mode and the reason for a weaker one", renderConnections},
 		{"networks", argOptionalStack, "compose networks, their real names and the services on them", renderNetworks},
 		{"volumes", argOptionalStack, "named volumes, their real names and where they are mounted", renderVolumes},
 		{"env", argOptionalStack, "variables the compose file reads from .env: default, required, used by", renderEnv},
@@ -664,4 +665,26 @@ func mb(n int) string {
 		return strconv.Itoa(n/1024) + "GB"
 	}
 	return strconv.Itoa(n) + "MB"
+}
+
+// renderConnections lists derive.Connections: the TLS mode column is the
+// sslmode the rendered DSN, ini, healthcheck or bootstrap holds.
+func renderConnections(in *Input, arg string) (string, error) {
+	all := arg == ""
+	t := newTable(head(all, "Client", "Dials", "Server", "Login", "TLS mode", "Reason", "Purpose")...)
+	for _, st := range stacksFor(in.Config, arg) {
+		for _, c := range derive.Connections(in.Config, st) {
+			reason := none
+			if c.Reason != "" {
+				reason = text(c.Reason)
+			}
+			server := c.Server
+			if c.ServerStack != st.Key {
+				server = c.ServerStack + "/" + c.Server
+			}
+			t.add(withStack(all, st, code(c.Client), code(c.Host+":"+strconv.Itoa(c.Port)), code(server),
+				text(c.User+" / "+c.Database), code(c.Mode()), reason, text(c.Purpose))...)
+		}
+	}
+	return t.String(), nil
 }
