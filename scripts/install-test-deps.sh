@@ -198,6 +198,9 @@ chmod 1777 "$WORK"
 is_mounted "$ROOT/proc" || mount -t proc proc "$ROOT/proc"
 is_mounted "$ROOT/dev/shm" || mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs "$ROOT/dev/shm"
 is_mounted "$ROOT$WORK" || mount --bind "$WORK" "$ROOT$WORK"
+# The stacks mount their TLS files at /etc/azagen/tls; tests bind a certificate directory
+# made by azagen certs there, in their private mount namespace only.
+mkdir -p "$ROOT/etc/azagen/tls"
 
 if [[ ! -f $STAMP ]] || ! printf '%s\n' "${SID_PACKAGES[@]}" | cmp -s - "$STAMP"; then
   log "installing ${#SID_PACKAGES[@]} pinned packages into $ROOT"
