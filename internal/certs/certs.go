@@ -59,7 +59,9 @@ func Servers(c *model.Config) []Server {
 		for _, name := range slices.Sorted(maps.Keys(st.Services)) {
 			svc := st.Services[name]
 			if model.ServesTLS(svc.Kind) {
-				out = append(out, Server{Stack: sk, Service: name, Names: derive.DialedNames(c, st, svc)})
+				// The service name first: it becomes the subject's common name.
+				names := slices.DeleteFunc(derive.DialedNames(c, st, svc), func(n string) bool { return n == name })
+				out = append(out, Server{Stack: sk, Service: name, Names: append([]string{name}, names...)})
 			}
 		}
 	}

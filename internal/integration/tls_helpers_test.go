@@ -33,8 +33,11 @@ func testCertDir(t testing.TB, res *compile.Result) string {
 	t.Helper()
 	certDirsMu.Lock()
 	defer certDirsMu.Unlock()
+	// A subtest's directory is gone once it ends: a later subtest makes its own.
 	if d, ok := certDirs[res]; ok {
-		return d
+		if _, err := os.Stat(filepath.Join(d, certs.CAFile)); err == nil {
+			return d
+		}
 	}
 	dir := oracle.TempDir(t)
 	written, err := certs.Write(dir, res.Config, certs.Options{ExtraNames: []string{loopbackSAN}})
