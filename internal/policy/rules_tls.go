@@ -36,7 +36,6 @@ func reasonField(path string) string {
 	}
 }
 
-
 // tlsMinProtocol: TLS 1.2 stays acceptable only for clients that cannot do
 // 1.3, which the source must name.
 func tlsMinProtocol(c *checker) {
