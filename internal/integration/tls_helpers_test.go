@@ -100,7 +100,7 @@ func (p *renderedPostgres) tlsFileArgs(t testing.TB) []string {
 // bindTLSDir binds the directory the layout wrote a service's TLS files into over the sid
 // rootfs's /etc/azagen/tls, in the private mount namespace, so that the chrooted programs read
 // them at their rendered container paths.
-func bindTLSDir(t *testing.T, l *stackLayout) {
+func bindTLSDir(t testing.TB, l *stackLayout) {
 	t.Helper()
 	bindMount(t, filepath.Dir(l.local(t, path.Join(model.ContainerTLSDir, "ca.crt"))), oracle.HostPath(t, model.ContainerTLSDir))
 }
