@@ -97,3 +97,50 @@ func TestWeakTLSWithReason(t *testing.T) {
 		}
 	}
 }
+
+// TestTLSFromComposeSecrets: with tls.source "secrets" the files are compose secrets (file:
+// from tls.dir), every service lists the ones it reads, and every rendered path names
+// /run/secrets, where compose mounts them; compose-go accepts the file (rule compose-valid).
+func TestTLSFromComposeSecrets(t *testing.T) {
+	base, err := os.ReadFile(repoStacks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited, err := corpus.ApplyEdits(base, []byte(`	source:       "files" => 	source:       "secrets"`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), "stacks.cue")
+	if err := os.WriteFile(p, edited, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, err := compile.Compile(context.Background(), []string{p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Diags) > 0 || res.Output == nil {
+		t.Fatalf("tls.source secrets: %s", res.Diags)
+	}
+	compose := string(res.Output[model.ComposePath("primary")].Data)
+	for _, want := range []string{
+		"secrets:\n  tls_ca:\n    file: ./tls/ca.crt\n",
+		"  tls_pgbouncer_key:\n    file: ./tls/pgbouncer.key\n",
+		"  tls_postgres_crt:\n    file: ./tls/postgres.crt\n",
+		"sslrootcert=/run/secrets/tls_ca",
+	} {
+		if !strings.Contains(compose, want) {
+			t.Errorf("compose.yaml lacks %q:\n%s", want, compose)
+		}
+	}
+	if strings.Contains(compose, "/etc/azagen/tls") {
+		t.Errorf("compose.yaml still mounts files at /etc/azagen/tls:\n%s", compose)
+	}
+	conf := string(res.Output[model.PostgresConfPath("primary")].Data)
+	if !strings.Contains(conf, "ssl_key_file = '/run/secrets/tls_postgres_key'") {
+		t.Errorf("postgresql.conf does not read the key from its secret:\n%s", conf)
+	}
+	ini := string(res.Output[model.PgBouncerIniPath("primary")].Data)
+	if !strings.Contains(ini, "client_tls_cert_file = /run/secrets/tls_pgbouncer_crt") {
+		t.Errorf("pgbouncer.ini does not read the certificate from its secret:\n%s", ini)
+	}
+}
