@@ -28,6 +28,17 @@ const ExpiryWarning = 30 * 24 * time.Hour
 // certificate and is private to its owner. Each finding is positioned at
 // the file it is about.
 func Vet(dir string, c *model.Config, now time.Time) diag.List {
+	dirs := map[string]string{}
+	for sk := range c.Stacks {
+		dirs[sk] = filepath.Join(dir, sk)
+	}
+	return VetStacks(dirs, c, now)
+}
+
+// VetStacks is Vet over the given directory of each stack (stack key to
+// directory, what the stack's tls.dir holds); stacks not in dirs are not
+// checked.
+func VetStacks(dirs map[string]string, c *model.Config, now time.Time) diag.List {
 	var out diag.List
 	report := func(rule, file, format string, args ...any) {
 		r := rules.Get(rule)
@@ -48,7 +59,10 @@ func Vet(dir string, c *model.Config, now time.Time) diag.List {
 	cas := map[string]*x509.CertPool{}
 	for _, s := range Servers(c) {
 		st := c.Stacks[s.Stack]
-		sd := filepath.Join(dir, s.Stack)
+		sd, ok := dirs[s.Stack]
+		if !ok {
+			continue
+		}
 		caFile := filepath.Join(sd, st.TLS.CA)
 		pool, ok := cas[s.Stack]
 		if !ok {
