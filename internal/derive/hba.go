@@ -1,6 +1,8 @@
 package derive
 
 import (
+	"strings"
+
 	"github.com/azagen/azagen/internal/model"
 	"github.com/azagen/azagen/internal/normalize"
 )
@@ -54,8 +56,13 @@ func HBARules(c *model.Config, st *model.Stack, svc *model.Service) []HBALine {
 		tls = append(tls, l)
 	}
 	out = append(out, plain...)
-	out = append(out, HBALine{Type: HBAHostNoSSL, Database: "all", User: "all", Address: "all", Method: "reject",
-		Comment: "every other connection without TLS is refused"})
+	// Two rejects: the keyword all matches every database but not a
+	// replication (walsender) connection, which only "replication" does.
+	out = append(out,
+		HBALine{Type: HBAHostNoSSL, Database: "all", User: "all", Address: "all", Method: "reject",
+			Comment: "every other connection without TLS is refused"},
+		HBALine{Type: HBAHostNoSSL, Database: "replication", User: "all", Address: "all", Method: "reject",
+			Comment: "every other replication connection without TLS is refused"})
 	return append(out, tls...)
 }
 
@@ -64,4 +71,44 @@ func joinComment(a, b string) string {
 		return b
 	}
 	return a + "; " + b
+}
+
+// Admitting returns the index of the rule PostgreSQL applies to a network
+// login of user to database ("replication" for a walsender) from a client
+// on the server's own compose network, and whether there is one. As the
+// server does (PostgreSQL 18 docs, "The pg_hba.conf File"), the first rule
+// whose type, database, user and address match decides, even a reject:
+// host matches both, hostssl only TLS, hostnossl only plaintext; "all"
+// does not match replication; samenet and all match the client; any other
+// address (a CIDR the operator wrote) is taken to match, since where a
+// client's address falls is not known before it runs.
+func Admitting(rules []HBALine, tls bool, database, user string) (int, bool) {
+	for i, r := range rules {
+		switch r.Type {
+		case HBALocal:
+			continue
+		case HBAHostSSL:
+			if !tls {
+				continue
+			}
+		case HBAHostNoSSL:
+			if tls {
+				continue
+			}
+		}
+		if hbaListMatches(r.Database, database, database != "replication") && hbaListMatches(r.User, user, true) {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
+// hbaListMatches matches one comma-separated database or user field.
+func hbaListMatches(field, name string, allMatches bool) bool {
+	for _, f := range strings.Split(field, ",") {
+		if f == name || (f == "all" && allMatches) {
+			return true
+		}
+	}
+	return false
 }

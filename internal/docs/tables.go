@@ -44,6 +44,7 @@ func specs() []tableSpec {
 		{"services", argOptionalStack, "each stack's description and services: kind, image, limits, dependencies", buildServices},
 		{"ports", argOptionalStack, "published ports: host IP, host port, container port, where the service listens in its container, expose reason", buildPorts},
 		{"connections", argOptionalStack, "every connection a stack makes or serves: client, what it dials, login, TLS mode and the reason for a weaker one", buildConnections},
+		{"diagram", argStack, "a Mermaid picture of a stack: services, networks, published ports with their host binding, and every login with its role, sslmode and the pg_hba rule that admits it", buildDiagram},
 		{"networks", argOptionalStack, "compose networks, their real names and the services on them", buildNetworks},
 		{"volumes", argOptionalStack, "named volumes, their real names and where they are mounted", buildVolumes},
 		{"env", argOptionalStack, "variables the compose file reads from .env: default, required, used by", buildEnv},

@@ -65,6 +65,13 @@ func TestTLSOnEveryConnection(t *testing.T) {
 			t.Fatalf("plaintext login to postgres: %q, %v; want a pg_hba.conf rejection", out, err)
 		}
 		t.Logf("plaintext to postgres: %s", out)
+		// A walsender login is matched only by "replication" rules, never by "all".
+		out, err = client("host=postgres port=5432 user=replicator dbname=replication replication=true sslmode=disable",
+			sample["PG_REPLICATION_PASSWORD"], "IDENTIFY_SYSTEM")
+		if err == nil || !strings.Contains(out, `pg_hba.conf rejects replication connection for host`) {
+			t.Fatalf("plaintext replication login to postgres: %q, %v; want a pg_hba.conf rejection", out, err)
+		}
+		t.Logf("plaintext replication to postgres: %s", out)
 		out, err = client("host=pgbouncer port=6432 user=pgbouncer_auth dbname=postgres sslmode=disable", sample["PGBOUNCER_AUTH_PASS"], "SELECT 1")
 		if err == nil || !strings.Contains(out, "SSL required") {
 			t.Fatalf("plaintext login to pgbouncer: %q, %v; want SSL required", out, err)
