@@ -27,8 +27,9 @@ type Connection struct {
 	Port int
 	// User and Database are the login ("replication" for streaming).
 	User, Database string
-	// SSLMode is the client's libpq sslmode; Reason explains one weaker
-	// than verify-full.
+	// SSLMode is the client's libpq sslmode (for the applications, the
+	// server-side setting that refuses their plaintext logins); Reason
+	// explains one weaker than verify-full.
 	SSLMode, Reason string
 	// Network is true when the connection leaves the client's container:
 	// a compose network or a published port.

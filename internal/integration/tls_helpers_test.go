@@ -16,11 +16,12 @@ import (
 )
 
 // The stacks' TLS files are the operator's, not azagen's output: every test gets them from
-// azagen's own certs package (what `azagen certs --out DIR` writes), made once per compiled
-// result, so that every server of a test shares one CA as the stacks do.
+// azagen's own certs package (what `azagen certs --out DIR` writes), made once per top-level
+// test, so that every server of a test (and of its subtests, whatever overlay they compile)
+// shares one CA as the stacks do.
 var (
 	certDirsMu sync.Mutex
-	certDirs   = map[*compile.Result]string{}
+	certDirs   = map[string]string{} // top-level test name -> directory
 )
 
 // loopbackSAN is the one name the tests add to every server certificate: tests outside the
@@ -34,7 +35,8 @@ func testCertDir(t testing.TB, res *compile.Result) string {
 	certDirsMu.Lock()
 	defer certDirsMu.Unlock()
 	// A subtest's directory is gone once it ends: a later subtest makes its own.
-	if d, ok := certDirs[res]; ok {
+	key, _, _ := strings.Cut(t.Name(), "/")
+	if d, ok := certDirs[key]; ok {
 		if _, err := os.Stat(filepath.Join(d, certs.CAFile)); err == nil {
 			return d
 		}
@@ -49,7 +51,7 @@ func testCertDir(t testing.TB, res *compile.Result) string {
 		oracle.ChownToTestUser(t, filepath.Dir(p))
 		oracle.ChownToTestUser(t, p)
 	}
-	certDirs[res] = dir
+	certDirs[key] = dir
 	return dir
 }
 
@@ -102,5 +104,19 @@ func (p *renderedPostgres) tlsFileArgs(t testing.TB) []string {
 // them at their rendered container paths.
 func bindTLSDir(t testing.TB, l *stackLayout) {
 	t.Helper()
-	bindMount(t, filepath.Dir(l.local(t, path.Join(model.ContainerTLSDir, "ca.crt"))), oracle.HostPath(t, model.ContainerTLSDir))
+	src := filepath.Dir(l.local(t, path.Join(model.ContainerTLSDir, "ca.crt")))
+	// Binding the same directory again would mount it on itself (the target already shows
+	// it), which leaves the test's directory busy at cleanup.
+	boundTLSMu.Lock()
+	defer boundTLSMu.Unlock()
+	if boundTLS[t.Name()] == src {
+		return
+	}
+	bindMount(t, src, oracle.HostPath(t, model.ContainerTLSDir))
+	boundTLS[t.Name()] = src
 }
+
+var (
+	boundTLSMu sync.Mutex
+	boundTLS   = map[string]string{}
+)

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -107,6 +108,72 @@ func TestTLSOnEveryConnection(t *testing.T) {
 		}
 		if !logHasLine(bouncer.daemon.Output(), "user=pgbouncer_stats", "tls=TLSv1.3/") {
 			t.Errorf("PgBouncer logged no TLS 1.3 login of pgbouncer_stats:\n%s", bouncer.daemon.Output())
+		}
+	})
+	t.Run("rotation by reload", func(t *testing.T) {
+		// New certificates from another CA, written in place over the mounted files (a bind
+		// mount keeps its inode), then the reload the docs prescribe: SIGHUP. New connections
+		// must present them (the old CA no longer verifies, the new one does) while the
+		// processes keep running. Last: PgBouncer's and the exporters' own connections to
+		// postgres would fail from here on, as they still trust the old CA.
+		rotated, err := certs.NewCA("rotation test CA", time.Now().Add(-time.Hour), 24*time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		start := func() string {
+			out, err := runCommandOut(primary.ctr.Command(t, "postgres", primary.env, "psql", "-X", "-A", "-t", "-c", "SELECT pg_postmaster_start_time()"), 30*time.Second)
+			if err != nil {
+				t.Fatalf("pg_postmaster_start_time: %v\n%s", err, out)
+			}
+			return strings.TrimSpace(out)
+		}
+		before := start()
+		for _, s := range []struct {
+			rs   *runningService
+			name string
+		}{{primary, "postgres"}, {bouncer, "pgbouncer"}} {
+			crt, key, err := rotated.Issue([]string{s.name}, time.Now().Add(-time.Hour), 24*time.Hour)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for p, data := range map[string][]byte{model.ContainerTLSDir + "/server.crt": crt, model.ContainerTLSDir + "/server.key": key} {
+				if err := os.WriteFile(s.rs.ctr.HostPath(p), data, 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := syscall.Kill(s.rs.daemon.PID(), syscall.SIGHUP); err != nil {
+				t.Fatalf("SIGHUP %s: %v", s.name, err)
+			}
+		}
+		standby.ctr.WriteFile(t, "/tmp/rotated-ca.crt", string(rotated.PEM), 0o644)
+		for _, target := range []struct{ conninfo, password string }{
+			{"host=postgres port=5432 user=postgres dbname=postgres", sample["POSTGRES_PASSWORD"]},
+			{"host=pgbouncer port=6432 user=pgbouncer_auth dbname=postgres", sample["PGBOUNCER_AUTH_PASS"]},
+		} {
+			var out string
+			var err error
+			// The reload is asynchronous: poll until the new certificate is served.
+			for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(500 * time.Millisecond) {
+				if out, err = client(target.conninfo+" sslmode=verify-full sslrootcert=/tmp/rotated-ca.crt", target.password, "SELECT 1"); err == nil {
+					break
+				}
+			}
+			if err != nil || out != "1" {
+				t.Fatalf("%s with the rotated CA after SIGHUP: %q, %v", target.conninfo, out, err)
+			}
+			out, err = client(target.conninfo+verifyFull, target.password, "SELECT 1")
+			if err == nil || !strings.Contains(out, "certificate verify failed") {
+				t.Errorf("%s still verifies against the old CA after the rotation: %q, %v", target.conninfo, out, err)
+			}
+			t.Logf("%s after SIGHUP: new CA verifies; old CA: %s", target.conninfo, out)
+		}
+		if after := start(); after != before {
+			t.Errorf("postgres restarted during the rotation: started %s, now %s", before, after)
+		}
+		select {
+		case <-bouncer.daemon.Done():
+			t.Errorf("pgbouncer exited during the rotation:\n%s", bouncer.daemon.Output())
+		default:
 		}
 	})
 }
