@@ -28,6 +28,9 @@ TOOLS_DIR=${AZAGEN_TOOLS_DIR:-/opt/azagen-test-tools}
 TEST_USER=${AZAGEN_TEST_USER:-azagen-test}
 
 DCLINT_VERSION=3.1.0
+# Renders the docs' Mermaid diagrams to SVG (internal/docs), driving the host's Debian chromium:
+# puppeteer is told not to download a browser.
+MERMAID_CLI_VERSION=12.2.0
 # Only used when the machine's node is older than dclint's engines floor (20.19): Debian 12's own
 # nodejs is 18. The node binary ships inside this npm package.
 BUNDLED_NODE_VERSION=22.23.3
@@ -58,6 +61,7 @@ APT_PACKAGES=(
   git           # pre-commit runs inside a git work tree
   jq            # docker/postgres/build-extensions.sh reads the extensions manifest
   time bc       # scripts/bench.sh measures peak memory and computes ratios
+  chromium fonts-dejavu-core # mermaid-cli renders the docs diagrams in it
   ca-certificates
 )
 
@@ -198,6 +202,9 @@ chmod 1777 "$WORK"
 is_mounted "$ROOT/proc" || mount -t proc proc "$ROOT/proc"
 is_mounted "$ROOT/dev/shm" || mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs "$ROOT/dev/shm"
 is_mounted "$ROOT$WORK" || mount --bind "$WORK" "$ROOT$WORK"
+# The stacks mount their TLS files at /etc/azagen/tls; tests bind a certificate directory
+# made by azagen certs there, in their private mount namespace only.
+mkdir -p "$ROOT/etc/azagen/tls"
 
 if [[ ! -f $STAMP ]] || ! printf '%s\n' "${SID_PACKAGES[@]}" | cmp -s - "$STAMP"; then
   log "installing ${#SID_PACKAGES[@]} pinned packages into $ROOT"
@@ -259,14 +266,18 @@ pkg_version() { # prints the version of an installed package, or nothing
     "$1/package.json" 2>/dev/null || true
 }
 
-if [[ $(pkg_version "$NM/dclint") != "$DCLINT_VERSION" ]]; then
-  log "npm install dclint@$DCLINT_VERSION into $NPM_DIR"
-  printf '{\n  "name": "azagen-test-tools",\n  "private": true,\n  "dependencies": {\n    "dclint": "%s"\n  }\n}\n' \
-    "$DCLINT_VERSION" >"$NPM_DIR/package.json"
-  # --ignore-scripts: dclint needs no install script, and this keeps their warnings out of the log.
-  (cd "$NPM_DIR" && npm install --prefix "$NPM_DIR" --no-audit --no-fund --no-progress \
+if [[ $(pkg_version "$NM/dclint") != "$DCLINT_VERSION" ||
+  $(pkg_version "$NM/@mermaid-js/mermaid-cli") != "$MERMAID_CLI_VERSION" ]]; then
+  log "npm install dclint@$DCLINT_VERSION @mermaid-js/mermaid-cli@$MERMAID_CLI_VERSION into $NPM_DIR"
+  printf '{\n  "name": "azagen-test-tools",\n  "private": true,\n  "dependencies": {\n    "dclint": "%s",\n    "@mermaid-js/mermaid-cli": "%s"\n  }\n}\n' \
+    "$DCLINT_VERSION" "$MERMAID_CLI_VERSION" >"$NPM_DIR/package.json"
+  # --ignore-scripts: neither needs an install script; puppeteer's would download a browser, and
+  # the tests use Debian's chromium instead.
+  (cd "$NPM_DIR" && PUPPETEER_SKIP_DOWNLOAD=1 npm install --prefix "$NPM_DIR" --no-audit --no-fund --no-progress \
     --no-update-notifier --ignore-scripts --loglevel=error >/dev/null)
   [[ $(pkg_version "$NM/dclint") == "$DCLINT_VERSION" ]] || die "npm install did not produce dclint $DCLINT_VERSION"
+  [[ $(pkg_version "$NM/@mermaid-js/mermaid-cli") == "$MERMAID_CLI_VERSION" ]] ||
+    die "npm install did not produce mermaid-cli $MERMAID_CLI_VERSION"
 fi
 
 # ---------------------------------------------------------------- dclint (and a node new enough for it)
@@ -295,6 +306,14 @@ dclint_main=$(node -p 'const path = require("path"), b = require(process.argv[1]
 printf '#!/bin/sh\nexec %s %s "$@"\n' "$(shq "$NODE")" "$(shq "$dclint_main")" >"$DCLINT.tmp"
 chmod 755 "$DCLINT.tmp"
 mv "$DCLINT.tmp" "$DCLINT"
+MMDC=$TOOLS_DIR/bin/mmdc
+printf '#!/bin/sh\nexec %s %s "$@"\n' "$(shq "$NODE")" "$(shq "$NM/@mermaid-js/mermaid-cli/src/cli.js")" >"$MMDC.tmp"
+chmod 755 "$MMDC.tmp"
+mv "$MMDC.tmp" "$MMDC"
+# The browser itself, not Debian's /usr/bin/chromium launcher script, whose memory probe prints a
+# shell error on machines with more than 4 GiB.
+CHROMIUM=/usr/lib/chromium/chromium
+[[ -x $CHROMIUM ]] || die "no $CHROMIUM after apt-get install chromium"
 
 # ---------------------------------------------------------------- env.sh
 # npm honours umask for what it creates, but be sure: the test user only needs r and x. Never
@@ -314,6 +333,8 @@ PRE_COMMIT=$(command -v pre-commit)
     "AZAGEN_SHELLCHECK=$SHELLCHECK" \
     "AZAGEN_PRE_COMMIT=$PRE_COMMIT" \
     "AZAGEN_DCLINT=$DCLINT" \
+    "AZAGEN_MMDC=$MMDC" \
+    "AZAGEN_CHROMIUM=$CHROMIUM" \
     "AZAGEN_TEST_USER=$TEST_USER"; do
     echo "export ${kv%%=*}=$(shq "${kv#*=}")"
   done
@@ -343,7 +364,7 @@ for cmd in /usr/lib/postgresql/18/bin/postgres /usr/lib/postgresql/18/bin/psql /
   out=$(in_root_as_test_user "$cmd" "$arg" 2>&1) || die "$TEST_USER cannot run $cmd in the rootfs: $out"
   printf '  %-40s %s\n' "$cmd" "$(grep -m 1 '[0-9]' <<<"$out" || true)" >>"$versions"
 done
-for cmd in "$SHELLCHECK" "$PRE_COMMIT" "$DCLINT"; do
+for cmd in "$SHELLCHECK" "$PRE_COMMIT" "$DCLINT" "$MMDC" "$CHROMIUM"; do
   out=$(as_test_user "$cmd" --version 2>&1) || die "$TEST_USER cannot run $cmd: $out"
   printf '  %-40s %s\n' "$(basename "$cmd") (host)" "$(grep -m 1 '[0-9]' <<<"$out" || true)" >>"$versions"
 done

@@ -6,7 +6,10 @@
 # local socket as postgres (peer authentication in the rendered pg_hba.conf)
 # and checks, stopping at the first failure:
 #   1. the server accepts connections (pg_isready);
-#   2. SELECT 1 answers 1;
+#   2. SELECT 1 answers 1, and the server listens on TCP: the image's
+#      entrypoint runs the initdb scripts on a server with an empty
+#      listen_addresses, which must not count as healthy, or clients that
+#      depend on it would start while it is about to restart;
 #   3. POSTGRES_ROLE (primary, replica or single; default primary) matches
 #      pg_is_in_recovery(): a replica must be in recovery, the others not;
 #   4. every library of ${POSTGRES_SHARED_PRELOAD_LIBRARIES:-auto_explain,pg_cron,pg_stat_monitor,pg_stat_statements,pgaudit,safeupdate,timescaledb}
@@ -33,12 +36,15 @@ if ! pg_isready -q -t 3 -U postgres -d "$database"; then
 fi
 
 if ! result=$(psql -X -w -q -A -t -F '|' -v ON_ERROR_STOP=1 -U postgres -d "$database" -c \
-	"SELECT 1, pg_is_in_recovery(), current_setting('shared_preload_libraries'), (SELECT string_agg(extname, ',' ORDER BY extname) FROM pg_extension)" 2>&1); then
+	"SELECT 1, pg_is_in_recovery(), current_setting('shared_preload_libraries'), current_setting('listen_addresses'), (SELECT string_agg(extname, ',' ORDER BY extname) FROM pg_extension)" 2>&1); then
 	fail "query failed: ${result}"
 fi
-IFS='|' read -r one in_recovery loaded extensions <<<"$result"
+IFS='|' read -r one in_recovery loaded listen extensions <<<"$result"
 if [ "$one" != 1 ]; then
 	fail "SELECT 1 returned '${one}'"
+fi
+if [ -z "$listen" ]; then
+	fail "listen_addresses is empty: the image's initdb-time server, still running the init scripts"
 fi
 
 case $role in

@@ -33,7 +33,6 @@ func PgBouncerSettings(pb *model.PgBouncerSpec) []IniSetting {
 		{"min_pool_size", strconv.Itoa(pb.MinPoolSize)},
 		{"reserve_pool_size", strconv.Itoa(pb.ReservePoolSize)},
 		{"reserve_pool_timeout", "5"},
-		{"server_tls_sslmode", pb.ServerTLSSSLMode},
 		{"ignore_startup_parameters", "extra_float_digits"},
 		// The exporter's login reads SHOW output; nobody gets admin_users.
 		{"stats_users", pb.StatsUser},

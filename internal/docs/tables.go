@@ -43,6 +43,8 @@ func specs() []tableSpec {
 		{"cli", argNone, "the full CLI reference: every command's help, usage, examples and flags", buildCLI},
 		{"services", argOptionalStack, "each stack's description and services: kind, image, limits, dependencies", buildServices},
 		{"ports", argOptionalStack, "published ports: host IP, host port, container port, where the service listens in its container, expose reason", buildPorts},
+		{"connections", argOptionalStack, "every connection a stack makes or serves: client, what it dials, login, TLS mode and the reason for a weaker one", buildConnections},
+		{"diagram", argStack, "a Mermaid picture of a stack: services, networks, published ports with their host binding, and every login with its role, sslmode and the pg_hba rule that admits it", buildDiagram},
 		{"networks", argOptionalStack, "compose networks, their real names and the services on them", buildNetworks},
 		{"volumes", argOptionalStack, "named volumes, their real names and where they are mounted", buildVolumes},
 		{"env", argOptionalStack, "variables the compose file reads from .env: default, required, used by", buildEnv},
@@ -666,4 +668,26 @@ func mb(n int) string {
 		return strconv.Itoa(n/1024) + "GB"
 	}
 	return strconv.Itoa(n) + "MB"
+}
+
+// buildConnections lists derive.Connections: the TLS mode column is the
+// sslmode the rendered DSN, ini, healthcheck or bootstrap holds.
+func buildConnections(in *Input, arg string) (md.Content, error) {
+	all := arg == ""
+	t := md.NewTable(head(all, "Client", "Dials", "Server", "Login", "TLS mode", "Reason", "Purpose")...)
+	for _, st := range stacksFor(in.Config, arg) {
+		for _, c := range derive.Connections(in.Config, st) {
+			reason := md.None
+			if c.Reason != "" {
+				reason = md.Text(c.Reason)
+			}
+			server := c.Server
+			if c.ServerStack != st.Key {
+				server = c.ServerStack + "/" + c.Server
+			}
+			t.Add(withStack(all, st, md.CodeSpan(c.Client), md.CodeSpan(c.Host+":"+strconv.Itoa(c.Port)), md.CodeSpan(server),
+				md.Text(c.User+" / "+c.Database), md.CodeSpan(c.Mode()), reason, md.Text(c.Purpose))...)
+		}
+	}
+	return md.Content{t}, nil
 }

@@ -68,7 +68,7 @@ func TestDocsEveryTable(t *testing.T) {
 		for _, ref := range refs {
 			c := build(t, in, ref)
 			out := c.String()
-			if len(tableRows(t, ref, c)) == 0 && ref != "cli" {
+			if len(tableRows(t, ref, c)) == 0 && s.name != "cli" && s.name != "diagram" { // those two are prose and pictures
 				t.Errorf("%s: no table rows:\n%s", ref, out)
 			}
 			if bad := md.MarkerIn(out); bad != "" {

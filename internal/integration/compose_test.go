@@ -220,10 +220,18 @@ func stackRun(t *testing.T, res *compile.Result, stacks []string, healthWait tim
 						continue
 					}
 					f, ok := res.Output[path.Join(model.StackDir(stack), src)]
+					if ok {
+						ctr.WriteFile(t, target, string(f.Data), f.Mode.Perm()|0o444)
+						continue
+					}
+					// The operator's TLS files, made by azagen's certs package, owned by
+					// the image's user as an operator must chown them.
+					data, mode, ok := operatorFile(t, res, stack, src)
 					if !ok {
 						t.Fatalf("%s/%s mounts %s, which azagen does not render", stack, name, src)
 					}
-					ctr.WriteFile(t, target, string(f.Data), f.Mode.Perm()|0o444)
+					ctr.WriteFile(t, target, string(data), mode)
+					ctr.Chown(t, target, img.user)
 				}
 				for _, p := range svc.Tmpfs {
 					ctr.Tmpfs(t, p)

@@ -97,8 +97,9 @@ type runningExporter struct {
 // the stack's exporter service, pointed at pg, and waits until it listens.
 //
 // The environment is the rendered one, interpolated with the sample passwords, except:
-//   - DATA_SOURCE_NAME: only its host:port (the compose service name and port) is replaced by
-//     the test server's 127.0.0.1 and port; user, database and options stay as rendered.
+//   - DATA_SOURCE_NAME: its host:port (the compose service name and port) is replaced by
+//     the test server's 127.0.0.1 and port (which the test certificates also name), and
+//     sslrootcert by the laid-out CA; user, database and sslmode=verify-full stay as rendered.
 //   - PG_EXPORTER_EXTEND_QUERY_PATH: the container path, mapped to where the test laid out
 //     the rendered file that compose mounts there.
 //
@@ -122,7 +123,11 @@ func startExporter(t testing.TB, bin string, res *compile.Result, pg *renderedPo
 	if err != nil {
 		t.Fatalf("DATA_SOURCE_NAME %q: %v", env["DATA_SOURCE_NAME"], err)
 	}
-	dsn.Host = "127.0.0.1:" + strconv.Itoa(pg.Port())
+	dsn.Host = loopbackSAN + ":" + strconv.Itoa(pg.Port())
+	// sslrootcert names the CA at its container path: the file the layout wrote for it.
+	q := dsn.Query()
+	q.Set("sslrootcert", layout.local(t, q.Get("sslrootcert")))
+	dsn.RawQuery = q.Encode()
 	env["DATA_SOURCE_NAME"] = dsn.String()
 	queries := env["PG_EXPORTER_EXTEND_QUERY_PATH"]
 	env["PG_EXPORTER_EXTEND_QUERY_PATH"] = layout.local(t, queries)

@@ -102,6 +102,8 @@ func bootstrapStandby(t testing.TB, standby *renderedPostgres, extraEnv ...strin
 	for i := range argv {
 		argv[i] = standby.layout.rewrite(argv[i])
 	}
+	// pg_isready and pg_basebackup read the CA at its rendered container path.
+	bindTLSDir(t, standby.layout)
 	env := envList(standby.env, append([]string{pgClientPath(t), "PGDATA=" + standby.DataDir(),
 		"AZAGEN_BOOTSTRAP_EXEC=true", "AZAGEN_PRIMARY_WAIT_SECONDS=20"}, extraEnv...)...)
 	stdout, stderr, err := runCommand(oracle.Command(t, "", env, argv...), 3*time.Minute)
@@ -249,7 +251,7 @@ func mapHostsToLoopback(t *testing.T, names ...string) {
 
 // bindMount mounts src at dst, read-only, in the private mount namespace; dst must exist. Both
 // are host paths: to replace a file the chrooted programs read, dst is its oracle.HostPath.
-func bindMount(t *testing.T, src, dst string) {
+func bindMount(t testing.TB, src, dst string) {
 	t.Helper()
 	if os.Getenv(nsChildEnv) == "" {
 		t.Fatal("bindMount outside the private mount namespace would change the machine")

@@ -240,6 +240,8 @@ func startRenderedPgBouncer(t *testing.T, res *compile.Result, stack, pbName str
 			model.ContainerPgBouncerIni, err)
 	}
 	bindMount(t, layout.local(t, model.ContainerPgBouncerIni), iniTarget)
+	// Its TLS files too, where the rendered ini names them.
+	bindTLSDir(t, layout)
 
 	svcEnv := serviceEnvironment(t, svc, env)
 	path := "PATH=" + filepath.Dir(pgbouncerBin) + ":" + filepath.Dir(psqlBin) + ":" + systemPath

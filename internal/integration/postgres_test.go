@@ -112,8 +112,8 @@ func checkHBAFileRules(t *testing.T, pg *renderedPostgres) {
 }
 
 // checkHBARules checks the rules the server parsed from the rendered pg_hba.conf: as many as
-// azagen rendered, each with scram-sha-256 or peer (never trust), and none open to every
-// address.
+// azagen rendered, each with scram-sha-256 or peer (never trust), network rules hostssl only,
+// and none open to every address but the hostnossl reject of every plaintext connection.
 func checkHBARules(t *testing.T, pg *renderedPostgres, rendered int) {
 	t.Helper()
 	rows := pg.psql(t, `SELECT line_number, type, array_to_string(database, ','), array_to_string(user_name, ','),
@@ -131,6 +131,13 @@ func checkHBARules(t *testing.T, pg *renderedPostgres, rendered int) {
 			t.Fatalf("unexpected pg_hba_file_rules row %q", line)
 		}
 		typ, address, netmask, method := f[1], f[4], f[5], f[6]
+		// The one rule open to every address refuses: every plaintext connection.
+		if typ == "hostnossl" && method == "reject" && address == "all" {
+			continue
+		}
+		if typ != "local" && typ != "hostssl" {
+			t.Errorf("hba rule %s admits a network client without TLS", line)
+		}
 		if method != "scram-sha-256" && method != "peer" {
 			t.Errorf("hba rule %s uses %s, want scram-sha-256 or peer", line, method)
 		}

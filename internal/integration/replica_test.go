@@ -124,6 +124,8 @@ func runReplicaBootstrap(t *testing.T, primary, standby *renderedPostgres) {
 	// The entrypoint runs the mounted bootstrap script: that file must be the rendered one.
 	standby.layout.local(t, path.Join(model.ContainerAzagenDir, path.Base(model.ReplicaBootstrapPath(replicaStack))))
 
+	// pg_isready and pg_basebackup read the CA at its rendered container path.
+	bindTLSDir(t, standby.layout)
 	env := []string{}
 	for _, k := range slices.Sorted(maps.Keys(standby.env)) {
 		env = append(env, k+"="+standby.env[k])

@@ -108,26 +108,35 @@ func (l *stackLayout) mount(t testing.TB, res *compile.Result, stack string, svc
 		}
 		target := parts[1]
 		outPath := path.Join(model.StackDir(stack), src)
+		mode := os.FileMode(0o644)
+		var data []byte
 		f, ok := res.Output[outPath]
-		if !ok {
-			missing = append(missing, target)
-			continue
+		switch {
+		case ok:
+			data = f.Data
+			if f.Mode.Perm()&0o111 != 0 {
+				mode = 0o755
+			}
+		default:
+			// The TLS files are the operator's (see testCertDir).
+			if data, mode, ok = operatorFile(t, res, stack, src); !ok {
+				missing = append(missing, target)
+				continue
+			}
 		}
 		local := filepath.Join(l.root, filepath.FromSlash(target))
 		if err := os.MkdirAll(filepath.Dir(local), 0o755); err != nil {
 			t.Fatal(err)
 		}
-		mode := os.FileMode(0o644)
-		if f.Mode.Perm()&0o111 != 0 {
-			mode = 0o755
-		}
-		if err := os.WriteFile(local, f.Data, mode); err != nil {
+		if err := os.WriteFile(local, data, mode); err != nil {
 			t.Fatal(err)
 		}
 		// WriteFile keeps the mode of an existing file and applies the umask to a new one.
 		if err := os.Chmod(local, mode); err != nil {
 			t.Fatal(err)
 		}
+		// A key must belong to the user the server runs as (PostgreSQL refuses it otherwise).
+		oracle.ChownToTestUser(t, local)
 		l.mounted[target] = local
 	}
 	return missing
@@ -242,7 +251,8 @@ func newRenderedPostgresOnPort(t testing.TB, res *compile.Result, stack, service
 
 // serverArgs are the rendered compose command's arguments after "postgres", with container
 // paths replaced by the laid-out files, then the test's own adjustments: the preload
-// libraries (see testPreload). The harness adds listen_addresses=127.0.0.1, a free port and a
+// libraries (see testPreload), and the TLS files at their laid-out paths (tlsFileArgs). The
+// harness adds listen_addresses=127.0.0.1, a free port and a
 // private socket directory before them, so servers never collide and never listen beyond
 // loopback; the entrypoint passes listen_addresses with -c as well.
 func (p *renderedPostgres) serverArgs(t testing.TB) []string {
@@ -254,6 +264,7 @@ func (p *renderedPostgres) serverArgs(t testing.TB) []string {
 	for _, a := range p.svc.Command[1:] {
 		args = append(args, p.layout.rewrite(a))
 	}
+	args = append(args, p.tlsFileArgs(t)...)
 	return append(args, "-c", p.preload)
 }
 

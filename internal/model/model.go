@@ -107,6 +107,8 @@ type HBARule struct {
 	Address  string `json:"address"`
 	Method   string `json:"method"`
 	Comment  string `json:"comment"`
+	// PlaintextReason admits the rule's clients without TLS.
+	PlaintextReason string `json:"plaintext_reason"`
 }
 
 // Role is a PostgreSQL login role.
@@ -129,7 +131,33 @@ type Stack struct {
 	Networks    map[string]*Network     `json:"networks"`
 	Volumes     map[string]*Volume      `json:"volumes"`
 	Services    map[string]*Service     `json:"services"`
+	TLS         TLS                     `json:"tls"`
 }
+
+// TLS sources (schema stack.cue, #TLS.source).
+const (
+	TLSSourceFiles   = "files"
+	TLSSourceSecrets = "secrets"
+)
+
+// TLS is the TLS model of a stack (schema stack.cue, #TLS).
+type TLS struct {
+	Source            string `json:"source"`
+	Dir               string `json:"dir"`
+	CA                string `json:"ca"`
+	MinProtocol       string `json:"min_protocol"`
+	MinProtocolReason string `json:"min_protocol_reason"`
+}
+
+// ServiceTLS lists the names outside clients dial a server by.
+type ServiceTLS struct {
+	Hosts []string `json:"hosts"`
+}
+
+// SSLModeVerifyFull is the libpq sslmode every connection uses unless a
+// reason is written: encrypted, and the server's certificate chains to the
+// CA and names the host dialled.
+const SSLModeVerifyFull = "verify-full"
 
 // Network is a compose network of a stack.
 type Network struct {
@@ -168,6 +196,7 @@ type Service struct {
 	Postgres    *PostgresSpec       `json:"postgres"`
 	PgBouncer   *PgBouncerSpec      `json:"pgbouncer"`
 	Exporter    *ExporterSpec       `json:"exporter"`
+	TLS         ServiceTLS          `json:"tls"`
 
 	// Derived by normalize.
 	Health     ResolvedHealthcheck `json:"-"`
@@ -175,6 +204,16 @@ type Service struct {
 	Mounts     []Mount             `json:"-"`
 	Command    []string            `json:"-"`
 	Entrypoint []string            `json:"-"`
+	// Secrets are the compose secrets the service reads (tls.source
+	// "secrets").
+	Secrets []SecretMount `json:"-"`
+}
+
+// SecretMount is one compose secret of a service: the stack-level secret
+// Name, read from HostFile (relative to the stack's directory or absolute),
+// which compose mounts at /run/secrets/<Name>.
+type SecretMount struct {
+	Name, HostFile string
 }
 
 // Image is a pinned image reference.
@@ -302,11 +341,13 @@ type PostgresSpec struct {
 
 // Upstream names the primary a replica streams from.
 type Upstream struct {
-	Host    string `json:"host"`
-	Port    int    `json:"port"`
-	User    string `json:"user"`
-	Slot    string `json:"slot"`
-	Network string `json:"network"`
+	Host          string `json:"host"`
+	Port          int    `json:"port"`
+	User          string `json:"user"`
+	Slot          string `json:"slot"`
+	Network       string `json:"network"`
+	SSLMode       string `json:"sslmode"`
+	SSLModeReason string `json:"sslmode_reason"`
 }
 
 // PgBouncerSpec describes a PgBouncer pooler.
@@ -322,16 +363,19 @@ type PgBouncerSpec struct {
 	MinPoolSize      int      `json:"min_pool_size"`
 	ReservePoolSize  int      `json:"reserve_pool_size"`
 	ServerTLSSSLMode string   `json:"server_tls_sslmode"`
+	ServerTLSReason  string   `json:"server_tls_reason"`
 	MaxDBConnections int      `json:"max_db_connections"`
 	Databases        []string `json:"databases"`
 }
 
 // ExporterSpec describes a Prometheus exporter.
 type ExporterSpec struct {
-	Target     string `json:"target"`
-	Role       string `json:"role"`
-	Database   string `json:"database"`
-	ListenPort int    `json:"listen_port"`
+	Target        string `json:"target"`
+	Role          string `json:"role"`
+	Database      string `json:"database"`
+	ListenPort    int    `json:"listen_port"`
+	SSLMode       string `json:"sslmode"`
+	SSLModeReason string `json:"sslmode_reason"`
 }
 
 // EnvValue is a literal, a defaulted variable (${VAR:-d}) or a required
@@ -374,11 +418,13 @@ type EnvEntry struct {
 	Origin string
 }
 
-// Mount is one rendered volume entry: a named volume or a file rendered by
-// azagen (Source is then a path relative to the output root).
+// Mount is one rendered volume entry: a named volume, a file rendered by
+// azagen (File, relative to the output root) or a file the operator
+// provides (HostFile, relative to the stack's directory or absolute).
 type Mount struct {
 	Volume   string
 	File     string
+	HostFile string
 	Target   string
 	ReadOnly bool
 }

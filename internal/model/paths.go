@@ -76,3 +76,71 @@ const (
 // image builds on: a directory below the data volume, so a failed copy can
 // be renamed into place atomically.
 const ContainerPGDataDefault = ContainerDataPath + "/18/docker"
+
+// ContainerTLSDir is where the TLS files of tls.source "files" are mounted;
+// ContainerSecretsDir is where compose mounts secrets.
+const (
+	ContainerTLSDir     = "/etc/azagen/tls"
+	ContainerSecretsDir = "/run/secrets"
+)
+
+// TLSFiles are the TLS files of one service: the container paths its
+// programs read, and the operator's files they come from (relative to the
+// stack's directory or absolute). Cert and Key are empty for a service that
+// serves no TLS (the exporters); every service has the CA it verifies with.
+type TLSFiles struct {
+	Cert, Key, CA             string
+	HostCert, HostKey, HostCA string
+}
+
+// ServesTLS reports whether a service of this kind accepts TLS connections,
+// and so needs a certificate and key of its own.
+func ServesTLS(kind string) bool { return kind == KindPostgres || kind == KindPgBouncer }
+
+// TLSHostFile is the operator's file name in the stack's tls.dir for a
+// service's certificate (ext "crt") or key (ext "key"): the layout
+// `azagen certs` writes.
+func TLSHostFile(svc, ext string) string { return svc + "." + ext }
+
+// ServiceTLSFiles lists the TLS files of svc in stack st.
+func ServiceTLSFiles(st *Stack, svc *Service) TLSFiles {
+	join := func(name string) string {
+		if path.IsAbs(name) || st.TLS.Dir == "" {
+			return name
+		}
+		return path.Join(st.TLS.Dir, name)
+	}
+	// Relative host paths keep the "./" compose reads them with.
+	host := func(name string) string {
+		p := join(name)
+		if !path.IsAbs(p) && !hasDotPrefix(p) {
+			p = "./" + p
+		}
+		return p
+	}
+	f := TLSFiles{HostCA: host(st.TLS.CA)}
+	inContainer := func(secret, file string) string {
+		if st.TLS.Source == TLSSourceSecrets {
+			return path.Join(ContainerSecretsDir, secret)
+		}
+		return path.Join(ContainerTLSDir, file)
+	}
+	f.CA = inContainer(TLSSecretName("", "ca"), "ca.crt")
+	if ServesTLS(svc.Kind) {
+		f.HostCert, f.HostKey = host(TLSHostFile(svc.Key, "crt")), host(TLSHostFile(svc.Key, "key"))
+		f.Cert = inContainer(TLSSecretName(svc.Key, "crt"), "server.crt")
+		f.Key = inContainer(TLSSecretName(svc.Key, "key"), "server.key")
+	}
+	return f
+}
+
+// TLSSecretName is the compose secret of a service's certificate or key, or
+// (svc empty) of the stack's CA.
+func TLSSecretName(svc, what string) string {
+	if svc == "" {
+		return "tls_" + what
+	}
+	return "tls_" + svc + "_" + what
+}
+
+func hasDotPrefix(p string) bool { return len(p) >= 2 && p[0] == '.' && (p[1] == '/' || p[1] == '.') }

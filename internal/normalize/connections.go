@@ -7,6 +7,7 @@ import (
 	"path"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/azagen/azagen/internal/model"
 )
@@ -61,6 +62,10 @@ func DerivedEnvironment(c *model.Config, st *model.Stack, svc *model.Service) []
 			derive("PRIMARY_PORT", literal(strconv.Itoa(up.Port)))
 			derive("PG_REPLICATION_USER", literal(up.User))
 			derive("REPLICATION_SLOT_NAME", literal(up.Slot))
+			// The bootstrap passes them to pg_basebackup, whose -R writes
+			// them into primary_conninfo.
+			derive("PRIMARY_SSLMODE", literal(up.SSLMode))
+			derive("PRIMARY_SSLROOTCERT", literal(model.ServiceTLSFiles(st, svc).CA))
 		default:
 			derive("POSTGRES_ROLE", literal(string(model.RolePrimary)))
 			for _, r := range ServerRoles(c, st, svc) {
@@ -128,11 +133,14 @@ func Superuser(c *model.Config) *model.Role {
 }
 
 // Client is one declared connection to a postgres server: who logs in,
-// to which database ("replication" for streaming), and why.
+// to which database ("replication" for streaming), why, and with which
+// libpq sslmode (Reason explains one weaker than verify-full).
 type Client struct {
 	Role        string
 	Database    string
 	Description string
+	SSLMode     string
+	Reason      string
 }
 
 // Clients lists every connection the model declares to the postgres service
@@ -146,16 +154,20 @@ func Clients(c *model.Config, st *model.Stack, svc *model.Service) []Client {
 		case other.PgBouncer != nil && other.PgBouncer.Server == svc.Key:
 			for _, db := range other.PgBouncer.Databases {
 				out = append(out, Client{Role: other.PgBouncer.AuthUser, Database: db,
-					Description: fmt.Sprintf("%s: auth_query and healthcheck of PgBouncer", name)})
+					Description: fmt.Sprintf("%s: auth_query and healthcheck of PgBouncer", name),
+					SSLMode:     other.PgBouncer.ServerTLSSSLMode, Reason: other.PgBouncer.ServerTLSReason})
 			}
 		case other.Kind == model.KindPostgresExporter && other.Exporter.Target == svc.Key:
 			out = append(out, Client{Role: other.Exporter.Role, Database: other.Exporter.Database,
-				Description: fmt.Sprintf("%s: metrics", name)})
+				Description: fmt.Sprintf("%s: metrics", name),
+				SSLMode:     other.Exporter.SSLMode, Reason: other.Exporter.SSLModeReason})
 		}
 	}
 	for _, r := range Replicas(c, st, svc) {
-		out = append(out, Client{Role: r.Postgres.Upstream.User, Database: "replication",
-			Description: fmt.Sprintf("%s: streaming replication", r.Key)})
+		up := r.Postgres.Upstream
+		out = append(out, Client{Role: up.User, Database: "replication",
+			Description: fmt.Sprintf("%s: streaming replication", r.Key),
+			SSLMode:     up.SSLMode, Reason: up.SSLModeReason})
 	}
 	return out
 }
@@ -229,7 +241,9 @@ func ReplicaSlots(c *model.Config, st *model.Stack, svc *model.Service) []string
 }
 
 // ExporterDSN is the connection URL an exporter uses. The password is not in
-// it: the exporter reads PGPASSWORD, so the URL holds no secret.
+// it: the exporter reads PGPASSWORD, so the URL holds no secret. sslmode
+// and sslrootcert (the stack's CA at its container path) come from the TLS
+// model; lib/pq, which both exporters use, reads both.
 func ExporterDSN(st *model.Stack, svc *model.Service) string {
 	ex := svc.Exporter
 	target := st.Services[ex.Target]
@@ -249,7 +263,7 @@ func ExporterDSN(st *model.Stack, svc *model.Service) string {
 		User:     url.User(ex.Role),
 		Host:     ex.Target + ":" + strconv.Itoa(port),
 		Path:     "/" + ex.Database,
-		RawQuery: "sslmode=disable",
+		RawQuery: "sslmode=" + queryValue(ex.SSLMode) + "&sslrootcert=" + queryValue(model.ServiceTLSFiles(st, svc).CA),
 	}
 	return u.String()
 }
@@ -261,7 +275,7 @@ func ExporterDSN(st *model.Stack, svc *model.Service) string {
 func derivedTest(c *model.Config, st *model.Stack, svc *model.Service) []string {
 	switch svc.Kind {
 	case model.KindPgBouncer:
-		return []string{"CMD-SHELL", PgBouncerHealthcheckCommand(svc.PgBouncer)}
+		return []string{"CMD-SHELL", PgBouncerHealthcheckCommand(st, svc)}
 	case model.KindPostgresExporter, model.KindPgBouncerExporter:
 		return []string{"CMD", "wget", "--quiet", "--tries=1", "--spider",
 			"http://localhost:" + strconv.Itoa(svc.Exporter.ListenPort) + "/metrics"}
@@ -275,6 +289,11 @@ type PgBouncerHealthcheck struct {
 	Port                 int
 }
 
+// PgBouncerHealthSSLMode is the sslmode of the pgbouncer healthcheck: it
+// dials PgBouncer's own TLS listener by the name localhost, which the
+// certificate covers (derive.DialedNames), so it verifies like any client.
+const PgBouncerHealthSSLMode = model.SSLModeVerifyFull
+
 // PgBouncerHealthLogin is the login of the pgbouncer healthcheck: a real
 // query through the pool as the auth user, so a broken auth_query or an
 // unreachable server makes the service unhealthy, not just a dead process.
@@ -282,10 +301,14 @@ func PgBouncerHealthLogin(pb *model.PgBouncerSpec) PgBouncerHealthcheck {
 	return PgBouncerHealthcheck{Host: "localhost", Port: pb.ListenPort, Database: "postgres", User: pb.AuthUser}
 }
 
-// PgBouncerHealthcheckCommand is the shell command of the healthcheck.
-func PgBouncerHealthcheckCommand(pb *model.PgBouncerSpec) string {
-	l := PgBouncerHealthLogin(pb)
-	return fmt.Sprintf("psql -X -w -h %s -p %d -U %s -d %s -Atc 'SELECT 1' >/dev/null", l.Host, l.Port, l.User, l.Database)
+// PgBouncerHealthcheckCommand is the shell command of the healthcheck: a
+// libpq connection string in single quotes (the names and paths are
+// azagen's own, without quotes or spaces), over TLS verified against the
+// stack's CA.
+func PgBouncerHealthcheckCommand(st *model.Stack, svc *model.Service) string {
+	l := PgBouncerHealthLogin(svc.PgBouncer)
+	return fmt.Sprintf("psql -X -w 'host=%s port=%d user=%s dbname=%s sslmode=%s sslrootcert=%s' -Atc 'SELECT 1' >/dev/null",
+		l.Host, l.Port, l.User, l.Database, PgBouncerHealthSSLMode, model.ServiceTLSFiles(st, svc).CA)
 }
 
 // mounts lists what a service mounts: its named volumes and the files azagen
@@ -319,6 +342,34 @@ func mounts(st *model.Stack, svc *model.Service) []model.Mount {
 	case model.KindPostgresExporter:
 		file(model.ExporterQueriesPath, model.ContainerQueriesPath)
 	}
+	if st.TLS.Source == model.TLSSourceFiles {
+		tls := model.ServiceTLSFiles(st, svc)
+		operator := func(src, target string) {
+			if src != "" {
+				out = append(out, model.Mount{HostFile: src, Target: target, ReadOnly: true})
+			}
+		}
+		operator(tls.HostCert, tls.Cert)
+		operator(tls.HostKey, tls.Key)
+		operator(tls.HostCA, tls.CA)
+	}
+	return out
+}
+
+// secrets lists the compose secrets of a service when the stack's TLS files
+// come from secrets: the CA for every service, the certificate and key for
+// a server.
+func secrets(st *model.Stack, svc *model.Service) []model.SecretMount {
+	if st.TLS.Source != model.TLSSourceSecrets {
+		return nil
+	}
+	tls := model.ServiceTLSFiles(st, svc)
+	out := []model.SecretMount{{Name: model.TLSSecretName("", "ca"), HostFile: tls.HostCA}}
+	if tls.HostCert != "" {
+		out = append(out,
+			model.SecretMount{Name: model.TLSSecretName(svc.Key, "crt"), HostFile: tls.HostCert},
+			model.SecretMount{Name: model.TLSSecretName(svc.Key, "key"), HostFile: tls.HostKey})
+	}
 	return out
 }
 
@@ -336,3 +387,7 @@ func command(st *model.Stack, svc *model.Service) (cmd, entrypoint []string) {
 	}
 	return cmd, entrypoint
 }
+
+// queryValue escapes a URL query value, leaving '/' readable (RFC 3986
+// allows it in a query).
+func queryValue(v string) string { return strings.ReplaceAll(url.QueryEscape(v), "%2F", "/") }

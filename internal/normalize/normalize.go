@@ -31,6 +31,7 @@ func Normalize(c *model.Config, pos Positioner) diag.List {
 			diags = append(diags, resolveHealthcheck(c, st, svc, pos)...)
 			svc.Env = environment(c, st, svc)
 			svc.Mounts = mounts(st, svc)
+			svc.Secrets = secrets(st, svc)
 			svc.Command, svc.Entrypoint = command(st, svc)
 		}
 	}

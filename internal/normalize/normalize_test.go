@@ -264,7 +264,7 @@ func TestHealthcheckDerivedTest(t *testing.T) {
 	st := cfg.Stacks["main"]
 	pool := st.Services["pool"].Health
 	want := model.ResolvedHealthcheck{
-		Test:     []string{"CMD-SHELL", "psql -X -w -h localhost -p 6432 -U pool_auth -d postgres -Atc 'SELECT 1' >/dev/null"},
+		Test:     []string{"CMD-SHELL", "psql -X -w 'host=localhost port=6432 user=pool_auth dbname=postgres sslmode=verify-full sslrootcert=/etc/azagen/tls/ca.crt' -Atc 'SELECT 1' >/dev/null"},
 		Interval: 45 * time.Second, Timeout: 10 * time.Second, Retries: 3, StartPeriod: 10 * time.Second,
 		Origin: map[string]model.Origin{
 			"test": {Layer: model.LayerDerived}, "interval": {Layer: model.LayerStack, Path: "stacks.main.healthcheck.pgbouncer"},
@@ -349,12 +349,12 @@ func TestConnectionEnvironment(t *testing.T) {
 	}{
 		{"main", "metrics", map[string]string{
 			"PGPASSWORD":                    "var WATCH_SECRET required",
-			"DATA_SOURCE_NAME":              "= postgresql://watcher@db:5432/postgres?sslmode=disable",
+			"DATA_SOURCE_NAME":              "= postgresql://watcher@db:5432/postgres?sslmode=verify-full&sslrootcert=/etc/azagen/tls/ca.crt",
 			"PG_EXPORTER_EXTEND_QUERY_PATH": "= " + model.ContainerQueriesPath,
 		}},
 		{"main", "pool_metrics", map[string]string{
 			"PGPASSWORD":                           "var POOL_STATS_PW required",
-			"PGBOUNCER_EXPORTER_CONNECTION_STRING": "= postgres://pool_stats@pool:6432/pgbouncer?sslmode=disable",
+			"PGBOUNCER_EXPORTER_CONNECTION_STRING": "= postgres://pool_stats@pool:6432/pgbouncer?sslmode=verify-full&sslrootcert=/etc/azagen/tls/ca.crt",
 		}},
 		{"main", "pool", map[string]string{
 			"POOL_AUTH_PW":  "var POOL_AUTH_PW required",
@@ -379,6 +379,8 @@ func TestConnectionEnvironment(t *testing.T) {
 			"POSTGRES_ROLE":         "= replica",
 			"PRIMARY_HOST":          "= db",
 			"PRIMARY_PORT":          "= 5432",
+			"PRIMARY_SSLMODE":       "= verify-full",
+			"PRIMARY_SSLROOTCERT":   "= /etc/azagen/tls/ca.crt",
 			"PG_REPLICATION_USER":   "= streamer",
 			"REPLICATION_SLOT_NAME": "= standby_slot",
 		}},

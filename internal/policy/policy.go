@@ -44,6 +44,8 @@ var checks = []struct {
 	{rules.SettingNotOverridden, settingNotOverridden},
 	{rules.StacksPresent, stacksPresent},
 	{rules.StandbyNotBelowPrimary, standbyNotBelowPrimary},
+	{rules.TLSMinProtocol, tlsMinProtocol},
+	{rules.TLSVerifyFull, tlsVerifyFull},
 	{rules.VolumeNameUnique, volumeNameUnique},
 	{rules.WalLevelSenders, walLevelSenders},
 }

@@ -50,6 +50,13 @@ func Compose(st *model.Stack) (output.File, error) {
 		}
 		root.set("volumes", vols.n)
 	}
+	if secrets := stackSecrets(st); len(secrets) > 0 {
+		sec := newMapping()
+		for _, k := range slices.Sorted(maps.Keys(secrets)) {
+			sec.set(k, newMapping().set("file", str(secrets[k])).n)
+		}
+		root.set("secrets", sec.n)
+	}
 	p := model.ComposePath(st.Key)
 	data, err := encodeYAML(output.HashComment(), root.n)
 	if err != nil {
@@ -105,6 +112,13 @@ func service(st *model.Stack, svc *model.Service) *yaml.Node {
 	if svc.Security.ReadOnly {
 		m.set("read_only", boolean(true))
 	}
+	if len(svc.Secrets) > 0 {
+		var names []string
+		for _, s := range svc.Secrets {
+			names = append(names, s.Name)
+		}
+		m.set("secrets", strList(names))
+	}
 	m.set("security_opt", strList([]string{"no-new-privileges:true"}))
 	if len(svc.Security.Tmpfs) > 0 {
 		m.set("tmpfs", strList(svc.Security.Tmpfs))
@@ -116,6 +130,9 @@ func service(st *model.Stack, svc *model.Service) *yaml.Node {
 // directory, where compose resolves them.
 func mountSpec(st *model.Stack, mt model.Mount) string {
 	src := mt.Volume
+	if mt.HostFile != "" {
+		src = mt.HostFile
+	}
 	if mt.File != "" {
 		rel := relPath(model.StackDir(st.Key), mt.File)
 		if !strings.HasPrefix(rel, "../") {
@@ -167,4 +184,16 @@ func deploy(r model.Resources) *yaml.Node {
 		res.set("reservations", newMapping().set("memory", str(r.MemoryReservation)).n)
 	}
 	return newMapping().set("resources", res.n).n
+}
+
+// stackSecrets maps every compose secret the stack's services read to its
+// file.
+func stackSecrets(st *model.Stack) map[string]string {
+	out := map[string]string{}
+	for _, svc := range st.Services {
+		for _, s := range svc.Secrets {
+			out[s.Name] = s.HostFile
+		}
+	}
+	return out
 }

@@ -102,6 +102,12 @@ func PgBouncerIni(c *model.Config, st *model.Stack, svc *model.Service) (output.
 			return fail("%v", err)
 		}
 	}
+	b.WriteString(";; TLS toward clients and toward the server.\n")
+	for _, s := range derive.PgBouncerTLSSettings(st, svc) {
+		if err := line(s.Key, s.Value); err != nil {
+			return fail("%v", err)
+		}
+	}
 	return output.File{Path: p, Data: []byte(b.String())}, nil
 }
 

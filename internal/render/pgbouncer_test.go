@@ -328,7 +328,7 @@ func TestPgBouncerEntrypoint(t *testing.T) {
 			}
 		}
 		// The healthcheck this script serves is the one compose runs.
-		if got := svc.Health.Test; len(got) != 2 || !strings.Contains(got[1], "-h "+login.Host+" -p "+itoa(login.Port)+" -U "+login.User+" -d "+login.Database) {
+		if got := svc.Health.Test; len(got) != 2 || !strings.Contains(got[1], "'host="+login.Host+" port="+itoa(login.Port)+" user="+login.User+" dbname="+login.Database+" ") {
 			t.Errorf("healthcheck %q does not log in as %+v", got, login)
 		}
 		shellcheck(t, f, "sh")

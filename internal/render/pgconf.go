@@ -61,5 +61,9 @@ include = '%s'
 	if err := settingsLines(&b, settings); err != nil {
 		return output.File{}, err
 	}
+	b.WriteString("\n# TLS, from the stack's tls block: every network client must use it (pg_hba.conf).\n")
+	if err := settingsLines(&b, derive.ServerTLSSettings(st, svc)); err != nil {
+		return output.File{}, err
+	}
 	return output.File{Path: model.PostgresConfPath(st.Key), Data: []byte(b.String())}, nil
 }

@@ -222,7 +222,7 @@ func TestReplicaBootstrap(t *testing.T) {
 		`exec_target=${AZAGEN_BOOTSTRAP_EXEC:-` + model.ContainerImageEntrypoint + `}`,
 		`export PGDATA=${PGDATA:-` + model.ContainerPGDataDefault + `}`,
 		`if [[ -e $PGDATA/PG_VERSION ]]; then`,
-		`pg_basebackup -h "$PRIMARY_HOST" -p "$PRIMARY_PORT" -U "$PG_REPLICATION_USER" -w`,
+		`pg_basebackup -d "$tls_conninfo" -h "$PRIMARY_HOST" -p "$PRIMARY_PORT" -U "$PG_REPLICATION_USER" -w`,
 		`-D "$staging" -X stream -c fast -R -S "$REPLICATION_SLOT_NAME" &`,
 		`env PGPASSFILE="$passfile"`,
 		`mv -- "$staging" "$PGDATA"`,

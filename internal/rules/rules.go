@@ -25,6 +25,9 @@ const (
 	StageOutput Stage = "output"
 	// StageDocs: the generated tables and references in docs/.
 	StageDocs Stage = "docs"
+	// StageCerts: `azagen vet --certs DIR`, the certificates and keys in a
+	// certificate directory.
+	StageCerts Stage = "certs"
 )
 
 // Label is how the docs rules table names the stage ("Checked on").
@@ -34,6 +37,8 @@ func (s Stage) Label() string {
 		return "rendered compose files"
 	case StageOutput:
 		return "output directory"
+	case StageCerts:
+		return "certificate directory (vet --certs)"
 	}
 	return string(s)
 }
@@ -78,6 +83,8 @@ const (
 	SettingNotOverridden   = "setting-not-overridden"
 	StacksPresent          = "stacks-present"
 	StandbyNotBelowPrimary = "standby-not-below-primary"
+	TLSMinProtocol         = "tls-min-protocol"
+	TLSVerifyFull          = "tls-verify-full"
 	VolumeNameUnique       = "volume-name-unique"
 	WalLevelSenders        = "wal-level-senders"
 	// rendered compose files (KICS docker-compose queries and azagen's own)
@@ -108,6 +115,12 @@ const (
 	DocsUnknownTable  = "docs-unknown-table"
 	DocsTable         = "docs-table"
 	DocsDeadReference = "docs-dead-reference"
+	// certificate directory
+	TLSCertChain  = "tls-cert-chain"
+	TLSCertExpiry = "tls-cert-expiry"
+	TLSCertFiles  = "tls-cert-files"
+	TLSCertNames  = "tls-cert-names"
+	TLSKeyPrivate = "tls-key-private"
 )
 
 // All is every rule, in the order `azagen rules` and the docs print them:
@@ -143,6 +156,8 @@ var All = []Rule{
 	{SettingNotOverridden, diag.Error, StageModel, "no config file sets a GUC the image's auto-config passes with -c, where it would be silently replaced"},
 	{StacksPresent, diag.Error, StageModel, "the source declares at least one stack, and every stack has services"},
 	{StandbyNotBelowPrimary, diag.Error, StageModel, "a standby's max_connections, max_worker_processes, max_wal_senders, max_prepared_transactions and max_locks_per_transaction are at least the primary's"},
+	{TLSMinProtocol, diag.Error, StageModel, "servers accept TLS 1.3 only, unless tls.min_protocol_reason says why TLS 1.2 must stay"},
+	{TLSVerifyFull, diag.Error, StageModel, "every connection across a network verifies the server's certificate and name (sslmode verify-full) unless a reason is written"},
 	{VolumeNameUnique, diag.Error, StageModel, "volume names are unique across stacks, so stacks never share data by accident"},
 	{WalLevelSenders, diag.Error, StageModel, "wal_level and max_wal_senders allow the replication the model declares"},
 	{KicsCgroupNotDefault, diag.Error, StageRendered, "cgroup_parent is not set"},
@@ -170,6 +185,11 @@ var All = []Rule{
 	{DocsUnknownTable, diag.Error, StageDocs, "docs: a marker names a table or stack azagen does not know"},
 	{DocsTable, diag.Error, StageDocs, "docs: a table cannot be rendered from this source"},
 	{DocsDeadReference, diag.Error, StageDocs, "docs: a link or backticked repository path points at nothing"},
+	{TLSCertChain, diag.Error, StageCerts, "a server certificate chains to the CA its stack's clients verify against"},
+	{TLSCertExpiry, diag.Error, StageCerts, "no certificate expires within 30 days (or is not yet valid)"},
+	{TLSCertFiles, diag.Error, StageCerts, "every certificate, key and CA file a stack mounts exists, parses, and the key matches its certificate"},
+	{TLSCertNames, diag.Error, StageCerts, "a server certificate's SANs cover every name its clients dial"},
+	{TLSKeyPrivate, diag.Error, StageCerts, "a private key file is readable by its owner only (PostgreSQL also accepts root-owned with group read)"},
 }
 
 // Lookup returns the rule with the given ID.

@@ -69,6 +69,11 @@ const (
 	ToolPreCommit = "pre-commit"
 	// ToolDclint is the host's dclint (compose linter) executable.
 	ToolDclint = "dclint"
+	// ToolMermaidCLI is the host's mmdc (@mermaid-js/mermaid-cli 12.2.0), which renders
+	// Mermaid diagrams to SVG in ToolChromium.
+	ToolMermaidCLI = "mmdc"
+	// ToolChromium is the host's Debian chromium, the browser mmdc drives.
+	ToolChromium = "chromium"
 )
 
 // pgBin is where Debian's postgresql-18 package puts the server and client programs.
@@ -111,6 +116,11 @@ var tools = map[string]tool{
 		envVar: "AZAGEN_DCLINT", pathNames: []string{"dclint"},
 		dirs: []string{filepath.Join(DefaultToolsDir, "bin")},
 	},
+	ToolMermaidCLI: {
+		envVar: "AZAGEN_MMDC", pathNames: []string{"mmdc"}, wantVersion: "12.2.0",
+		dirs: []string{filepath.Join(DefaultToolsDir, "bin")},
+	},
+	ToolChromium: {envVar: "AZAGEN_CHROMIUM", dirs: []string{"/usr/lib/chromium"}, pathNames: []string{"chromium"}},
 }
 
 // Require returns the path of the named tool (one of the Tool* constants): a directory for

@@ -13,7 +13,9 @@
 #     into place only when the copy is complete. A failed or interrupted copy
 #     leaves $PGDATA absent or empty, never half-filled, so the next start
 #     simply tries again.
-# pg_basebackup -R writes standby.signal and primary_conninfo; the password
+# pg_basebackup -R writes standby.signal and primary_conninfo, with the
+# sslmode and sslrootcert it connected with, so the stream is verified TLS
+# too; the password
 # stays in a 0600 password file beside $PGDATA (not in the data directory, so
 # it is not copied by base backups of the standby), which primary_conninfo
 # names and which this script refreshes when PG_REPLICATION_PASSWORD changes.
@@ -23,6 +25,8 @@
 #   PG_REPLICATION_USER          the replication role
 #   PG_REPLICATION_PASSWORD      its password
 #   REPLICATION_SLOT_NAME        the physical slot the primary created for this standby
+#   PRIMARY_SSLMODE              libpq sslmode toward the primary (verify-full unless stacks.cue says why not)
+#   PRIMARY_SSLROOTCERT          the CA certificate the primary's certificate must chain to
 #   PGDATA                       default /var/lib/postgresql/18/docker
 #   AZAGEN_BOOTSTRAP_EXEC        what to exec at the end; default /usr/local/bin/docker-auto-config-entrypoint.sh
 #   AZAGEN_PRIMARY_WAIT_SECONDS  how long to wait for the primary; default 120
@@ -141,13 +145,21 @@ if [[ ! -d $parent ]]; then
 fi
 write_passfile
 
+# conninfo_quote VALUE: a libpq connection string value in single quotes,
+# backslash and quote escaped.
+conninfo_quote() {
+	local v=${1//\\/\\\\}
+	printf "'%s'" "${v//\'/\\\'}"
+}
+tls_conninfo="sslmode=$(conninfo_quote "${PRIMARY_SSLMODE:-verify-full}") sslrootcert=$(conninfo_quote "${PRIMARY_SSLROOTCERT:-}")"
+
 wait_seconds=${AZAGEN_PRIMARY_WAIT_SECONDS:-120}
 if [[ ! $wait_seconds =~ ^[0-9]+$ ]]; then
 	die "AZAGEN_PRIMARY_WAIT_SECONDS='${wait_seconds}' is not a number of seconds"
 fi
 log "waiting up to ${wait_seconds}s for the primary ${PRIMARY_HOST}:${PRIMARY_PORT}"
 deadline=$((SECONDS + wait_seconds))
-until pg_isready -q -t 5 -h "$PRIMARY_HOST" -p "$PRIMARY_PORT" -U "$PG_REPLICATION_USER"; do
+until pg_isready -q -t 5 -h "$PRIMARY_HOST" -p "$PRIMARY_PORT" -U "$PG_REPLICATION_USER" -d "$tls_conninfo"; do
 	status=$?
 	if ((status == 3)); then
 		die "pg_isready rejected the connection parameters (host ${PRIMARY_HOST}, port ${PRIMARY_PORT})"
@@ -178,7 +190,7 @@ trap on_signal INT TERM
 
 log "copying the primary through slot ${REPLICATION_SLOT_NAME} into ${staging}"
 "${as_postgres[@]}" env PGPASSFILE="$passfile" PGCONNECT_TIMEOUT=10 \
-	pg_basebackup -h "$PRIMARY_HOST" -p "$PRIMARY_PORT" -U "$PG_REPLICATION_USER" -w \
+	pg_basebackup -d "$tls_conninfo" -h "$PRIMARY_HOST" -p "$PRIMARY_PORT" -U "$PG_REPLICATION_USER" -w \
 	-D "$staging" -X stream -c fast -R -S "$REPLICATION_SLOT_NAME" &
 child=$!
 if ! wait "$child"; then
