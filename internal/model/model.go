@@ -129,6 +129,7 @@ type Stack struct {
 	Networks    map[string]*Network     `json:"networks"`
 	Volumes     map[string]*Volume      `json:"volumes"`
 	Services    map[string]*Service     `json:"services"`
+	Backup      *Backup                 `json:"backup"`
 }
 
 // Network is a compose network of a stack.

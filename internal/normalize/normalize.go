@@ -35,6 +35,7 @@ func Normalize(c *model.Config, pos Positioner) diag.List {
 			svc.Mounts = mounts(st, svc)
 			svc.Command, svc.Entrypoint = command(st, svc)
 		}
+		diags = append(diags, backup(st, pos)...)
 	}
 	return diags
 }
