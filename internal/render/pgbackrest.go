@@ -12,15 +12,9 @@ import (
 	"github.com/azagen/azagen/internal/output"
 )
 
-// BackupFiles renders everything a stack's backup block needs: pgbackrest.conf,
-// the entrypoint wrapper and the initdb script of the backed-up server, and a
-// systemd service and timer per scheduled backup type. A stack without a backup
-// block gets nothing.
-func BackupFiles(st *model.Stack) ([]output.File, error) {
-	svc := normalize.BackupService(st)
-	if svc == nil {
-		return nil, nil
-	}
+// pgBackRestFiles renders what the backed-up server svc mounts:
+// pgbackrest.conf, the entrypoint wrapper and the initdb script.
+func pgBackRestFiles(st *model.Stack, svc *model.Service) ([]output.File, error) {
 	entry, err := PgBackRestEntrypoint(st, svc)
 	if err != nil {
 		return nil, err
@@ -29,8 +23,7 @@ func BackupFiles(st *model.Stack) ([]output.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := []output.File{PgBackRestConf(st, svc), entry, initdb}
-	return append(out, BackupUnits(st)...), nil
+	return []output.File{PgBackRestConf(st, svc), entry, initdb}, nil
 }
 
 // PgBackRestConf renders pgbackrest.conf (pgBackRest's configuration
@@ -138,10 +131,13 @@ func BackupHostDir(st *model.Stack) string {
 }
 
 // BackupUnits renders a oneshot service and its timer (systemd.service(5),
-// systemd.timer(5)) for every scheduled backup type of the stack. The
-// timers are Persistent: a run missed while the host was off happens at the
-// next boot.
+// systemd.timer(5)) for every scheduled backup type of the stack; nothing
+// for a stack without a backup block. The timers are Persistent: a run
+// missed while the host was off happens at the next boot.
 func BackupUnits(st *model.Stack) []output.File {
+	if normalize.BackupService(st) == nil {
+		return nil
+	}
 	b := st.Backup
 	var out []output.File
 	for _, typ := range model.BackupTypes {
