@@ -50,6 +50,8 @@ func specs() []tableSpec {
 		{"autoconfig", argWorkload, "auto-config tiers: RAM × CPUs, for the entrypoint's default workload (or the one named)", renderAutoconfig},
 		{"extensions", argNone, "extensions created at initdb and libraries preloaded by the image", renderExtensions},
 		{"metrics", argNone, "custom postgres_exporter metrics: name, type, help, labels, query", renderMetrics},
+		{"backup", argOptionalStack, "pgBackRest of each stack with a backup block: service, stanza, repository, retention, compression, encryption", renderBackup},
+		{"backup-schedule", argOptionalStack, "the systemd timers of the backup schedule: calendar and the command each runs", renderBackupSchedule},
 		{"images", argOptionalStack, "pinned images: tag and digest", renderImages},
 		{"defaults", argNone, "schema defaults: every field azagen fills in when stacks.cue leaves it out", renderDefaults},
 		{"rules", argNone, "every rule ID azagen reports", renderRules},
@@ -664,4 +666,51 @@ func mb(n int) string {
 		return strconv.Itoa(n/1024) + "GB"
 	}
 	return strconv.Itoa(n) + "MB"
+}
+
+func backupStacks(c *model.Config, arg string) []*model.Stack {
+	return slices.DeleteFunc(stacksFor(c, arg), func(st *model.Stack) bool { return st.Backup == nil })
+}
+
+func renderBackup(in *Input, arg string) (string, error) {
+	all := arg == ""
+	t := newTable(head(all, "Service", "Stanza", "Repository", "Retention", "Compression", "Encryption")...)
+	for _, st := range backupStacks(in.Config, arg) {
+		b := st.Backup
+		repo := "volume " + code(b.Repo1.Volume)
+		if b.Repo1.HostPath != "" {
+			repo = "host path " + code(b.Repo1.HostPath)
+		}
+		repo += " at " + code(b.Repo1.Path)
+		keep := fmt.Sprintf("%d full", b.Retention.Full)
+		if b.Retention.Diff > 0 {
+			keep += fmt.Sprintf(", %d diff", b.Retention.Diff)
+		}
+		comp := b.Compress.Type
+		if b.Compress.Level != nil {
+			comp += fmt.Sprintf(" level %d", *b.Compress.Level)
+		}
+		enc := "none"
+		if b.Encryption != nil {
+			enc = "aes-256-cbc, pass from " + code(b.Encryption.Pass.Var)
+		}
+		t.add(withStack(all, st, code(b.Service), code(b.Stanza), repo, keep, code(comp), enc)...)
+	}
+	return t.String(), nil
+}
+
+func renderBackupSchedule(in *Input, arg string) (string, error) {
+	all := arg == ""
+	t := newTable(head(all, "Type", "Timer", "OnCalendar", "Runs in", "Command")...)
+	for _, st := range backupStacks(in.Config, arg) {
+		for _, typ := range model.BackupTypes {
+			cal := st.Backup.Schedule.Calendar(typ)
+			if cal == "" {
+				continue
+			}
+			t.add(withStack(all, st, typ, code(model.BackupUnitName(st, typ)+".timer"), code(cal),
+				code(derive.BackupHostDir(st)), code(strings.Join(derive.BackupCommand(st, typ), " ")))...)
+		}
+	}
+	return t.String(), nil
 }

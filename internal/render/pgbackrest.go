@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/azagen/azagen/internal/derive"
 	"github.com/azagen/azagen/internal/escape"
 	"github.com/azagen/azagen/internal/model"
 	"github.com/azagen/azagen/internal/normalize"
@@ -117,19 +118,6 @@ func PgBackRestInit(st *model.Stack, svc *model.Service) (output.File, error) {
 	return output.File{Path: p, Data: data, Mode: 0o755}, nil
 }
 
-// BackupCommand is the host command a unit runs to take one type of backup:
-// pgBackRest in the backed-up service's container, through docker compose
-// in the stack's directory. -T because a unit has no terminal.
-func BackupCommand(st *model.Stack, typ string) []string {
-	return append([]string{"/usr/bin/docker", "compose", "exec", "-T", st.Backup.Service}, st.Backup.PgBackRest("--type="+typ, "backup")...)
-}
-
-// BackupHostDir is the stack's directory on the host, where the units run
-// docker compose (it holds compose.yaml and .env).
-func BackupHostDir(st *model.Stack) string {
-	return path.Join(st.Backup.HostDir, model.StackDir(st.Key))
-}
-
 // BackupUnits renders a oneshot service and its timer (systemd.service(5),
 // systemd.timer(5)) for every scheduled backup type of the stack; nothing
 // for a stack without a backup block. The timers are Persistent: a run
@@ -146,7 +134,7 @@ func BackupUnits(st *model.Stack) []output.File {
 			continue
 		}
 		name := model.BackupUnitName(st, typ)
-		argv := BackupCommand(st, typ)
+		argv := derive.BackupCommand(st, typ)
 		for i, a := range argv {
 			argv[i] = systemdArg(a)
 		}
@@ -162,7 +150,7 @@ After=docker.service
 Type=oneshot
 WorkingDirectory=%s
 ExecStart=%s
-`, typ, b.Stanza, st.Name, name, typ, b.Stanza, st.Name, BackupHostDir(st), strings.Join(argv, " "))
+`, typ, b.Stanza, st.Name, name, typ, b.Stanza, st.Name, derive.BackupHostDir(st), strings.Join(argv, " "))
 		timer := output.HashComment() + fmt.Sprintf(`#
 # Starts %s.service: %s.
 
