@@ -668,8 +668,22 @@ func mb(n int) string {
 	return strconv.Itoa(n) + "MB"
 }
 
+// backupStacks are the stacks a backup table covers: every one with a backup
+// block, or the one named, which gets a row saying it has none.
 func backupStacks(c *model.Config, arg string) []*model.Stack {
+	if arg != "" {
+		return stacksFor(c, arg)
+	}
 	return slices.DeleteFunc(stacksFor(c, arg), func(st *model.Stack) bool { return st.Backup == nil })
+}
+
+// noBackup is the row of a stack without a backup block, cols cells wide.
+func noBackup(all bool, st *model.Stack, cols int) []string {
+	cells := []string{"no " + code("backup") + " block: nothing is backed up"}
+	for len(cells) < cols {
+		cells = append(cells, "—")
+	}
+	return withStack(all, st, cells...)
 }
 
 func renderBackup(in *Input, arg string) (string, error) {
@@ -677,6 +691,10 @@ func renderBackup(in *Input, arg string) (string, error) {
 	t := newTable(head(all, "Service", "Stanza", "Repository", "Retention", "Compression", "Encryption")...)
 	for _, st := range backupStacks(in.Config, arg) {
 		b := st.Backup
+		if b == nil {
+			t.add(noBackup(all, st, 6)...)
+			continue
+		}
 		repo := "volume " + code(b.Repo1.Volume)
 		if b.Repo1.HostPath != "" {
 			repo = "host path " + code(b.Repo1.HostPath)
@@ -703,6 +721,10 @@ func renderBackupSchedule(in *Input, arg string) (string, error) {
 	all := arg == ""
 	t := newTable(head(all, "Type", "Timer", "OnCalendar", "Runs in", "Command")...)
 	for _, st := range backupStacks(in.Config, arg) {
+		if st.Backup == nil {
+			t.add(noBackup(all, st, 5)...)
+			continue
+		}
 		for _, typ := range model.BackupTypes {
 			cal := st.Backup.Schedule.Calendar(typ)
 			if cal == "" {

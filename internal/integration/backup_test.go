@@ -629,7 +629,8 @@ func dirSize(t *testing.T, dir string) (files int, bytes int64) {
 //   - a restore into an empty data volume, as on a new host;
 //   - a standby restored from the repository (--type=standby) into the replica's emptied
 //     volume streams from the primary;
-//   - expire keeps what retention says (2 full backups, at most 6 differentials);
+//   - expire keeps what retention says: a third full backup expires the first with the
+//     differential and incremental based on it;
 //   - a start that finds no stanza (repository emptied) creates it again.
 func TestBackupRestoreDrill(t *testing.T) {
 	oracle.Require(t, oracle.ToolPostgresBin)
@@ -815,8 +816,8 @@ func TestBackupRestoreDrill(t *testing.T) {
 		t.Fatalf("pg_stat_replication on the primary = %q, want postgres-replica streaming through replica_slot_1", got)
 	}
 
-	// Expire keeps two fulls: a third full removes the first, and the backups based on it.
-	unit("full")
+	// Expire keeps two fulls: the repository holds the first full (with its diff and incr)
+	// and the runbook's full; a third full expires the first set.
 	unit("full")
 	info = backupInfo(t, pg)
 	var fulls, diffs int
