@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
@@ -380,10 +381,10 @@ func (c *composeStandIn) runOnce(stack string, args []string) {
 				t.Fatalf("-v %s: azagen renders no %s", m.src, p)
 			}
 			host := s.ctr.HostPath(m.target)
-			old, hadOld := os.ReadFile(host)
+			old, readErr := os.ReadFile(host)
 			s.ctr.WriteFile(t, m.target, string(f.Data), 0o444)
 			undo = append(undo, func() {
-				if hadOld == nil {
+				if readErr == nil {
 					_ = os.WriteFile(host, old, 0o444)
 				} else {
 					_ = os.Remove(host)
@@ -439,7 +440,7 @@ func (c *composeStandIn) order(stack string) []string {
 	}
 	var out []string
 	for len(out) < len(cf.Services) {
-		for _, name := range slices.Sorted(mapsKeys(cf.Services)) {
+		for _, name := range slices.Sorted(maps.Keys(cf.Services)) {
 			if slices.Contains(out, name) {
 				continue
 			}
@@ -453,16 +454,6 @@ func (c *composeStandIn) order(stack string) []string {
 		}
 	}
 	return out
-}
-
-func mapsKeys[V any](m map[string]V) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }
 
 // exited reports whether the service's process has ended.
