@@ -33,12 +33,17 @@ if ! pg_isready -q -t 3 -U postgres -d "$database"; then
 fi
 
 if ! result=$(psql -X -w -q -A -t -F '|' -v ON_ERROR_STOP=1 -U postgres -d "$database" -c \
-	"SELECT 1, pg_is_in_recovery(), current_setting('shared_preload_libraries'), (SELECT string_agg(extname, ',' ORDER BY extname) FROM pg_extension)" 2>&1); then
+	"SELECT 1, pg_is_in_recovery(), current_setting('shared_preload_libraries'), (SELECT string_agg(extname, ',' ORDER BY extname) FROM pg_extension), current_setting('listen_addresses')" 2>&1); then
 	fail "query failed: ${result}"
 fi
-IFS='|' read -r one in_recovery loaded extensions <<<"$result"
+IFS='|' read -r one in_recovery loaded extensions listen <<<"$result"
 if [ "$one" != 1 ]; then
 	fail "SELECT 1 returned '${one}'"
+fi
+# The official entrypoint runs the initdb scripts against a temporary server
+# on the socket only (listen_addresses ''); peers cannot reach it yet.
+if [ -z "$listen" ]; then
+	fail "the server listens on no TCP address (the temporary server of initdb)"
 fi
 
 case $role in
