@@ -830,6 +830,9 @@ func TestBackupRestoreDrill(t *testing.T) {
 		}
 	}
 
+	files, bytes := dirSize(t, repo)
+	t.Logf("repository after expire: %d files, %d bytes (%d backups)", files, bytes, len(info[0].Backup))
+
 	// The schedule's install commands, on the host stand-in.
 	block("install-schedule")
 	for _, typ := range model.BackupTypes {
@@ -860,8 +863,8 @@ func TestBackupRestoreDrill(t *testing.T) {
 			t.Errorf("docs/BACKUP.md block %s is not run by the drill", name)
 		}
 	}
-	files, bytes := dirSize(t, repo)
-	t.Logf("drill done in %v; table drill: %d rows; repository after the last check: %d files, %d bytes", time.Since(begin).Round(time.Millisecond), count(pg), files, bytes)
+	t.Logf("drill done in %v; table drill: %d rows, %s", time.Since(begin).Round(time.Millisecond), count(pg),
+		psqlIn(t, pg, "SELECT pg_size_pretty(pg_total_relation_size('drill')) || ' in a ' || pg_size_pretty(pg_database_size('postgres')) || ' database'"))
 }
 
 func grepLines(s, substr string) string {
