@@ -53,6 +53,8 @@ SID_PACKAGES=(
   procps=2:4.0.7-1
   ca-certificates=20260816+nmu1
   openssl=3.6.5-1
+  systemd=262.1-1 # systemd-analyze verify and calendar check the rendered backup units
+  docker-cli=28.5.2+dfsg4-5 # the units run /usr/bin/docker, which systemd-analyze verify requires to exist
 )
 
 APT_PACKAGES=(

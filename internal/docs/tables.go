@@ -55,6 +55,8 @@ func specs() []tableSpec {
 		{"autoconfig", argWorkload, "auto-config tiers: RAM × CPUs, for the entrypoint's default workload (or the one named)", buildAutoconfig},
 		{"extensions", argNone, "extensions created at initdb and libraries preloaded by the image", buildExtensions},
 		{"metrics", argNone, "custom postgres_exporter metrics: name, type, help, labels, query", buildMetrics},
+		{"backup", argOptionalStack, "pgBackRest of each stack with a backup block: service, stanza, repository, retention, compression, encryption", buildBackup},
+		{"backup-schedule", argOptionalStack, "the systemd timers of the backup schedule: calendar and the command each runs", buildBackupSchedule},
 		{"images", argOptionalStack, "pinned images: tag and digest", buildImages},
 		{"defaults", argNone, "schema defaults: every field azagen fills in when stacks.cue leaves it out", buildDefaults},
 		{"rules", argNone, "every rule ID azagen reports", buildRules},
@@ -687,6 +689,75 @@ func buildConnections(in *Input, arg string) (md.Content, error) {
 			}
 			t.Add(withStack(all, st, md.CodeSpan(c.Client), md.CodeSpan(c.Host+":"+strconv.Itoa(c.Port)), md.CodeSpan(server),
 				md.Text(c.User+" / "+c.Database), md.CodeSpan(c.Mode()), reason, md.Text(c.Purpose))...)
+		}
+	}
+	return md.Content{t}, nil
+}
+
+// backupStacks are the stacks a backup table covers: every one with a backup
+// block, or the one named, which gets a row saying it has none.
+func backupStacks(c *model.Config, arg string) []*model.Stack {
+	if arg != "" {
+		return stacksFor(c, arg)
+	}
+	return slices.DeleteFunc(stacksFor(c, arg), func(st *model.Stack) bool { return st.Backup == nil })
+}
+
+// noBackup is the row of a stack without a backup block, cols cells wide.
+func noBackup(all bool, st *model.Stack, cols int) []md.Inline {
+	cells := []md.Inline{md.Join(md.Text("no "), md.CodeSpan("backup"), md.Text(" block: nothing is backed up"))}
+	for len(cells) < cols {
+		cells = append(cells, md.None)
+	}
+	return withStack(all, st, cells...)
+}
+
+func buildBackup(in *Input, arg string) (md.Content, error) {
+	all := arg == ""
+	t := md.NewTable(head(all, "Service", "Stanza", "Repository", "Retention", "Compression", "Encryption")...)
+	for _, st := range backupStacks(in.Config, arg) {
+		b := st.Backup
+		if b == nil {
+			t.Add(noBackup(all, st, 6)...)
+			continue
+		}
+		repo := md.Join(md.Text("volume "), md.CodeSpan(b.Repo1.Volume))
+		if b.Repo1.HostPath != "" {
+			repo = md.Join(md.Text("host path "), md.CodeSpan(b.Repo1.HostPath))
+		}
+		repo = md.Join(repo, md.Text(" at "), md.CodeSpan(b.Repo1.Path))
+		keep := fmt.Sprintf("%d full", b.Retention.Full)
+		if b.Retention.Diff > 0 {
+			keep += fmt.Sprintf(", %d diff", b.Retention.Diff)
+		}
+		comp := b.Compress.Type
+		if b.Compress.Level != nil {
+			comp += fmt.Sprintf(" level %d", *b.Compress.Level)
+		}
+		enc := md.Text("none")
+		if b.Encryption != nil {
+			enc = md.Join(md.Text("aes-256-cbc, pass from "), md.CodeSpan(b.Encryption.Pass.Var))
+		}
+		t.Add(withStack(all, st, md.CodeSpan(b.Service), md.CodeSpan(b.Stanza), repo, md.Text(keep), md.CodeSpan(comp), enc)...)
+	}
+	return md.Content{t}, nil
+}
+
+func buildBackupSchedule(in *Input, arg string) (md.Content, error) {
+	all := arg == ""
+	t := md.NewTable(head(all, "Type", "Timer", "OnCalendar", "Runs in", "Command")...)
+	for _, st := range backupStacks(in.Config, arg) {
+		if st.Backup == nil {
+			t.Add(noBackup(all, st, 5)...)
+			continue
+		}
+		for _, typ := range model.BackupTypes {
+			cal := st.Backup.Schedule.Calendar(typ)
+			if cal == "" {
+				continue
+			}
+			t.Add(withStack(all, st, md.Text(typ), md.CodeSpan(model.BackupUnitName(st, typ)+".timer"), md.CodeSpan(cal),
+				md.CodeSpan(derive.BackupHostDir(st)), md.CodeSpan(strings.Join(derive.BackupCommand(st, typ), " ")))...)
 		}
 	}
 	return md.Content{t}, nil

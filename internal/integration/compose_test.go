@@ -95,7 +95,8 @@ func images(t *testing.T, res *compile.Result) map[string]image {
 			"/docker-entrypoint-initdb.d/01-extensions.sh":    string(render.ExtensionsInit(&cfg).Data),
 			"/usr/local/bin/docker-entrypoint.sh":             string(official),
 		},
-		dirs: []string{"/var/lib/postgresql", "/var/run/postgresql"},
+		// The image's volumes and /backup, which it creates for the postgres user.
+		dirs: []string{"/var/lib/postgresql", "/var/run/postgresql", "/backup"},
 	}
 	return map[string]image{
 		"ghcr.io/fluxo-kt/aza-pg": pg,
@@ -120,6 +121,7 @@ type runningService struct {
 	daemon *oracle.Daemon
 	user   string
 	env    []string
+	argv   []string // what compose runs: entrypoint and command
 	health []string // the healthcheck test, verbatim
 }
 
@@ -249,7 +251,7 @@ func stackRun(t *testing.T, res *compile.Result, stacks []string, healthWait tim
 				if tweak != nil {
 					argv = tweak(name, argv)
 				}
-				rs := &runningService{name: name, ctr: ctr, user: img.user, env: env, health: svc.Healthcheck.Test}
+				rs := &runningService{name: name, ctr: ctr, user: img.user, env: env, argv: argv, health: svc.Healthcheck.Test}
 				rs.daemon = ctr.Start(t, img.user, env, argv...)
 				running[stack+"/"+name] = rs
 				t.Logf("started %s/%s (%s) as %s: %q", stack, name, ctr.IP, img.user, argv)

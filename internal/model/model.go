@@ -132,6 +132,7 @@ type Stack struct {
 	Volumes     map[string]*Volume      `json:"volumes"`
 	Services    map[string]*Service     `json:"services"`
 	TLS         TLS                     `json:"tls"`
+	Backup      *Backup                 `json:"backup"`
 }
 
 // TLS sources (schema stack.cue, #TLS.source).

@@ -34,6 +34,7 @@ func Normalize(c *model.Config, pos Positioner) diag.List {
 			svc.Secrets = secrets(st, svc)
 			svc.Command, svc.Entrypoint = command(st, svc)
 		}
+		diags = append(diags, backup(st, pos)...)
 	}
 	return diags
 }

@@ -21,6 +21,13 @@ var checks = []struct {
 	id    string
 	check func(*checker)
 }{
+	{rules.ArchiveWalLevel, archiveWalLevel},
+	{rules.BackupPg1Path, backupPg1Path},
+	{rules.BackupRepoMounted, backupRepoMounted},
+	{rules.BackupRepoNotData, backupRepoNotData},
+	{rules.BackupRetentionFull, backupRetentionFull},
+	{rules.BackupScheduleFull, backupScheduleFull},
+	{rules.BackupService, backupService},
 	{rules.ConfigLoaded, configLoaded},
 	{rules.EnvDerivedClash, envDerivedClash},
 	{rules.EnvMessageSafe, envMessageSafe},

@@ -41,6 +41,7 @@ func All(cfg *model.Config) (output.Set, error) {
 		if err != nil {
 			return nil, err
 		}
+		scripts = append(scripts, BackupUnits(st)...)
 		for _, f := range append([]output.File{compose, EnvExample(st)}, scripts...) {
 			if err := set.Add(f); err != nil {
 				return nil, err

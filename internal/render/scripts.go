@@ -17,7 +17,8 @@ import (
 // StackScripts renders the per-service files of a stack besides its compose
 // file and PostgreSQL configs: pgbouncer.ini and the PgBouncer entrypoint
 // for each PgBouncer, the roles init script for each postgres service that
-// is not a replica, and the bootstrap entrypoint for each replica. Their
+// is not a replica (and pgBackRest's files for the one the backup block
+// names), and the bootstrap entrypoint for each replica. Their
 // paths are the ones normalize mounts.
 func StackScripts(c *model.Config, st *model.Stack) ([]output.File, error) {
 	var out []output.File
@@ -46,6 +47,13 @@ func StackScripts(c *model.Config, st *model.Stack) ([]output.File, error) {
 				return nil, err
 			}
 			out = append(out, f)
+			if normalize.BackupService(st) == svc {
+				files, err := pgBackRestFiles(st, svc)
+				if err != nil {
+					return nil, err
+				}
+				out = append(out, files...)
+			}
 		}
 	}
 	return out, nil

@@ -59,7 +59,17 @@ const (
 	Healthcheck  = "healthcheck"
 	ComposeValid = "compose-valid"
 	EvalBudget   = "eval-budget"
+	// BackupSettingsDerived is found while normalize derives the archive
+	// settings of a backed-up server.
+	BackupSettingsDerived = "backup-settings-derived"
 	// model (policy)
+	ArchiveWalLevel        = "archive-wal-level"
+	BackupPg1Path          = "backup-pg1-path"
+	BackupRepoMounted      = "backup-repo-mounted"
+	BackupRepoNotData      = "backup-repo-not-data"
+	BackupRetentionFull    = "backup-retention-full"
+	BackupScheduleFull     = "backup-schedule-full"
+	BackupService          = "backup-service"
 	ConfigLoaded           = "config-loaded"
 	EnvDerivedClash        = "env-derived-clash"
 	EnvMessageSafe         = "env-message-safe"
@@ -129,10 +139,18 @@ var All = []Rule{
 	{CUESyntax, diag.Error, StageInput, "stacks.cue or an overlay does not parse, has another package or imports a non-builtin package"},
 	{CUESchema, diag.Error, StageInput, "a value breaks the CUE schema (type, bound, required field, unknown field)"},
 	{Healthcheck, diag.Error, StageInput, "a healthcheck duration CUE accepted cannot be written in Compose's grammar"},
+	{BackupSettingsDerived, diag.Error, StageInput, "a backed-up server does not set archive_mode, archive_command or restore_command: azagen derives them from the backup block"},
 	// compose-go rejects a rendered file only for what the source asked
 	// for (the renderers are trusted), so it is an input finding.
 	{ComposeValid, diag.Error, StageInput, "a rendered compose file is not valid for compose-go"},
 	{EvalBudget, diag.Error, StageInput, "evaluating the source did not finish within --timeout: it asks CUE for values too large to check"},
+	{ArchiveWalLevel, diag.Error, StageModel, "a server with archive_mode on has wal_level replica or logical (PostgreSQL refuses to start otherwise)"},
+	{BackupPg1Path, diag.Error, StageModel, "pgbackrest.conf's pg1-path is the data directory of the image (PGDATA is not moved elsewhere)"},
+	{BackupRepoMounted, diag.Error, StageModel, "the backup repository is exactly one of volume and host_path, and is mounted, at the path pgbackrest.conf names, in the service that runs pgBackRest"},
+	{BackupRepoNotData, diag.Error, StageModel, "the backup repository is not on the data volume (losing the volume would lose the backups with it)"},
+	{BackupRetentionFull, diag.Error, StageModel, "backup retention keeps at least one full backup"},
+	{BackupScheduleFull, diag.Error, StageModel, "a backup schedule takes full backups (differential and incremental backups need one)"},
+	{BackupService, diag.Error, StageModel, "a stack backs up one of its own postgres services, a primary or single server, never a standby"},
 	{ConfigLoaded, diag.Error, StageModel, "every config file mounted into a postgres container is loaded by its command"},
 	{EnvDerivedClash, diag.Error, StageModel, "a service does not set a variable the connection model derives for it"},
 	{EnvMessageSafe, diag.Error, StageModel, "defaults and required messages contain no '}', '$' or control characters, which compose interpolation cannot hold"},

@@ -138,6 +138,9 @@ func mount(t testing.TB, src, target, fstype string, flags uintptr, data string)
 	t.Cleanup(func() { _ = syscall.Unmount(target, syscall.MNT_DETACH) })
 }
 
+// Network returns the network the container is on, to add more containers to it.
+func (c *Container) Network() *Network { return c.nw }
+
 // HostPath returns where the host sees p, a path inside the container.
 func (c *Container) HostPath(p string) string { return filepath.Join(c.root, p) }
 

@@ -59,6 +59,9 @@ const (
 	ToolPgBouncerExporter = "pgbouncer_exporter"
 	// ToolPgBackRest is the pgBackRest 2.60 executable.
 	ToolPgBackRest = "pgbackrest"
+	// ToolSystemdAnalyze is systemd 262's systemd-analyze (verify, calendar), beside the docker
+	// CLI that the rendered backup units run, which verify requires to exist.
+	ToolSystemdAnalyze = "systemd-analyze"
 	// ToolPsql is the PostgreSQL 18.6 psql.
 	ToolPsql = "psql"
 	// ToolPgIsready is the PostgreSQL 18.6 pg_isready.
@@ -108,6 +111,7 @@ var tools = map[string]tool{
 	ToolPostgresExporter:  {inRoot: "/usr/bin/prometheus-postgres-exporter", wantVersion: "version 0.19.1 "},
 	ToolPgBouncerExporter: {inRoot: "/usr/bin/prometheus-pgbouncer-exporter", wantVersion: "version 0.12.0 "},
 	ToolPgBackRest:        {inRoot: "/usr/bin/pgbackrest", versionArg: "version", wantVersion: "pgBackRest 2.60."},
+	ToolSystemdAnalyze:    {inRoot: "/usr/bin/systemd-analyze", wantVersion: "systemd 262 "},
 	ToolPsql:              {inRoot: pgBin + "/psql", wantVersion: " 18.6"},
 	ToolPgIsready:         {inRoot: pgBin + "/pg_isready", wantVersion: " 18.6"},
 	ToolShellcheck:        {envVar: "AZAGEN_SHELLCHECK", pathNames: []string{"shellcheck"}},

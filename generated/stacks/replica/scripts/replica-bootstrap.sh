@@ -82,7 +82,9 @@ one_line() {
 
 if [[ -e $PGDATA/PG_VERSION ]]; then
 	log "${PGDATA} already holds a cluster (PG_VERSION $(<"$PGDATA/PG_VERSION")): no base backup needed"
-	if [[ -f $passfile && -n ${PG_REPLICATION_USER:-} && -n ${PG_REPLICATION_PASSWORD:-} ]] &&
+	# A standby restored from the backup repository (docs/BACKUP.md) names the
+	# password file in primary_conninfo before this script ever wrote it.
+	if [[ (-f $passfile || -f $PGDATA/standby.signal) && -n ${PG_REPLICATION_USER:-} && -n ${PG_REPLICATION_PASSWORD:-} ]] &&
 		one_line "$PG_REPLICATION_USER" && one_line "$PG_REPLICATION_PASSWORD"; then
 		write_passfile
 	fi
