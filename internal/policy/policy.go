@@ -33,6 +33,7 @@ var checks = []struct {
 	{rules.HostPortUnique, hostPortUnique},
 	{rules.LeastCapabilities, leastCapabilities},
 	{rules.ListenAdmitsPeers, listenAdmitsPeers},
+	{rules.MountImageLayout, mountImageLayout},
 	{rules.PoolWithinLimits, poolWithinLimits},
 	{rules.PortsAgree, portsAgree},
 	{rules.PublishLoopback, publishLoopback},

@@ -66,6 +66,7 @@ const (
 	HealthcheckTiming      = "healthcheck-timing"
 	HostPortUnique         = "host-port-unique"
 	LeastCapabilities      = "least-capabilities"
+	MountImageLayout       = "mount-image-layout"
 	ListenAdmitsPeers      = "listen-admits-peers"
 	PoolWithinLimits       = "pool-within-limits"
 	PortsAgree             = "ports-agree"
@@ -132,6 +133,7 @@ var All = []Rule{
 	{HostPortUnique, diag.Error, StageModel, "host ports are unique across all stacks, so any of them can run side by side"},
 	{LeastCapabilities, diag.Error, StageModel, "a service drops ALL capabilities unless security.reason says why it needs them (KICS container_capabilities_unrestricted)"},
 	{ListenAdmitsPeers, diag.Error, StageModel, "a server that peers reach over the compose network must not listen on loopback only"},
+	{MountImageLayout, diag.Error, StageModel, "no mount the PostgreSQL 18 image ignores or refuses (/var/lib/postgresql/data, a mount inside the data volume, PGDATA off the volume) and none over a file or volume azagen mounts"},
 	{PoolWithinLimits, diag.Error, StageModel, "PgBouncer's server connections fit the server's max_connections and the auth role's connection limit"},
 	{PortsAgree, diag.Error, StageModel, "a published container port is the port the service listens on (postgres port, listen_port)"},
 	{PublishLoopback, diag.Error, StageModel, "a port is published on 127.0.0.1 unless expose_reason explains a wider host_ip"},
