@@ -48,7 +48,13 @@ func DerivedEnvironment(c *model.Config, st *model.Stack, svc *model.Service) []
 	case model.KindPostgres:
 		if su := Superuser(c); su != nil {
 			derive(su.PasswordVar, secretRef(su))
+			// The entrypoint runs initdb -U $POSTGRES_USER and creates
+			// $POSTGRES_DB; the socket rule, the healthcheck and the roles
+			// script name the same role and database, so both come from the
+			// model and nowhere else.
+			derive("POSTGRES_USER", literal(su.Name))
 		}
+		derive("POSTGRES_DB", literal(Database(c)))
 		pg := svc.Postgres
 		switch pg.Role {
 		case model.RoleReplica:
@@ -115,6 +121,15 @@ func roleDoc(r *model.Role) string {
 		return fmt.Sprintf("Password of %s, a PgBouncer-only login (admin console); no PostgreSQL role has it.", r.Name)
 	}
 	return fmt.Sprintf("Password of the PostgreSQL role %s.", r.Name)
+}
+
+// Database is the database the image creates at initdb and the superuser's
+// own connections use (postgresql.database).
+func Database(c *model.Config) string {
+	if c.PostgreSQL.Database == "" {
+		return "postgres"
+	}
+	return c.PostgreSQL.Database
 }
 
 // Superuser returns the role flagged superuser.
@@ -278,8 +293,16 @@ type PgBouncerHealthcheck struct {
 // PgBouncerHealthLogin is the login of the pgbouncer healthcheck: a real
 // query through the pool as the auth user, so a broken auth_query or an
 // unreachable server makes the service unhealthy, not just a dead process.
+//
+// The database is the first one PgBouncer serves: PgBouncer refuses a
+// login to a database missing from its [databases], so a fixed name would
+// fail for any list without it.
 func PgBouncerHealthLogin(pb *model.PgBouncerSpec) PgBouncerHealthcheck {
-	return PgBouncerHealthcheck{Host: "localhost", Port: pb.ListenPort, Database: "postgres", User: pb.AuthUser}
+	db := "postgres"
+	if len(pb.Databases) > 0 {
+		db = pb.Databases[0]
+	}
+	return PgBouncerHealthcheck{Host: "localhost", Port: pb.ListenPort, Database: db, User: pb.AuthUser}
 }
 
 // PgBouncerHealthcheckCommand is the shell command of the healthcheck.

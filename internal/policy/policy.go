@@ -45,6 +45,7 @@ var checks = []struct {
 	{rules.SettingNotOverridden, settingNotOverridden},
 	{rules.StacksPresent, stacksPresent},
 	{rules.StandbyNotBelowPrimary, standbyNotBelowPrimary},
+	{rules.SuperuserIdentity, superuserIdentity},
 	{rules.VolumeNameUnique, volumeNameUnique},
 	{rules.WalLevelSenders, walLevelSenders},
 }

@@ -2,10 +2,13 @@ package policy
 
 import (
 	"fmt"
+	"maps"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/azagen/azagen/internal/model"
+	"github.com/azagen/azagen/internal/normalize"
 )
 
 // legacyPGData is where PostgreSQL images before 18 kept PGDATA. The 18+
@@ -66,4 +69,40 @@ func mountImageLayout(c *checker) {
 			}
 		}
 	})
+}
+
+// imageOSUser is the user the PostgreSQL image runs its server, its
+// entrypoint and its healthcheck as (USER postgres of the image). The socket
+// rule authenticates by peer, which admits a role only under the OS user's
+// own name.
+const imageOSUser = "postgres"
+
+// superuserIdentity: exactly one role is the superuser, and it is named as
+// the image's OS user. initdb creates it (POSTGRES_USER is derived from
+// it), the socket rule, the healthcheck and the roles script log in as it.
+func superuserIdentity(c *checker) {
+	var supers []string
+	for _, name := range slices.Sorted(maps.Keys(c.cfg.Roles)) {
+		if c.cfg.Roles[name].Superuser {
+			supers = append(supers, name)
+		}
+	}
+	hasServer := false
+	c.eachService(func(_ *model.Stack, svc *model.Service, _ string) {
+		hasServer = hasServer || svc.Kind == model.KindPostgres
+	})
+	if len(supers) == 0 && hasServer {
+		c.report("roles", "no role has superuser: true: initdb creates the superuser as POSTGRES_USER, which is derived from that role; add roles: %s: {password_var: \"POSTGRES_PASSWORD\", superuser: true}", imageOSUser)
+	}
+	for _, name := range supers {
+		switch {
+		case name == imageOSUser:
+		case slices.Contains(supers, imageOSUser):
+			c.report("roles."+normalize.Label(name)+".superuser", "role %s is superuser: true besides %s: exactly one role is the superuser initdb creates and the scripts log in as; drop superuser here",
+				name, imageOSUser)
+		default:
+			c.report("roles."+normalize.Label(name)+".superuser", "the superuser role is named %s, but the image runs as the OS user %s and the socket rule of pg_hba.conf authenticates by peer, which admits only the role of that name: initdb would create %s and the healthcheck and roles script could not log in; name the superuser role %s",
+				name, imageOSUser, name, imageOSUser)
+		}
+	}
 }

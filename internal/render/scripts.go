@@ -72,7 +72,10 @@ type initDatabase struct {
 
 type rolesInitData struct {
 	Header, Stack, Service, InitdbDir string
-	Roles                             []initRole
+	// Superuser and Database are where the script logs in: the role
+	// initdb created and the database the entrypoint created, shell-quoted.
+	Superuser, Database string
+	Roles               []initRole
 	Slots                             []initSlot
 	Databases                         []initDatabase
 	AuthUsers                         []string // quoted identifiers
@@ -100,7 +103,13 @@ func RolesInit(c *model.Config, st *model.Stack, svc *model.Service) (output.Fil
 		Stack:     st.Name,
 		Service:   svc.Key,
 		InitdbDir: model.ContainerInitdbDir,
+		Database:  escape.ShellSingleQuote(normalize.Database(c)),
 	}
+	su := normalize.Superuser(c)
+	if su == nil {
+		return fail("no role has superuser: true")
+	}
+	d.Superuser = escape.ShellSingleQuote(su.Name)
 
 	why := map[string][]string{}
 	for _, cl := range normalize.Clients(c, st, svc) {

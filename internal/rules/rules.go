@@ -79,6 +79,7 @@ const (
 	SettingNotOverridden   = "setting-not-overridden"
 	StacksPresent          = "stacks-present"
 	StandbyNotBelowPrimary = "standby-not-below-primary"
+	SuperuserIdentity      = "superuser-identity"
 	VolumeNameUnique       = "volume-name-unique"
 	WalLevelSenders        = "wal-level-senders"
 	// rendered compose files (KICS docker-compose queries and azagen's own)
@@ -145,6 +146,7 @@ var All = []Rule{
 	{SettingNotOverridden, diag.Error, StageModel, "no config file sets a GUC the image's auto-config passes with -c, where it would be silently replaced"},
 	{StacksPresent, diag.Error, StageModel, "the source declares at least one stack, and every stack has services"},
 	{StandbyNotBelowPrimary, diag.Error, StageModel, "a standby's max_connections, max_worker_processes, max_wal_senders, max_prepared_transactions and max_locks_per_transaction are at least the primary's"},
+	{SuperuserIdentity, diag.Error, StageModel, "exactly one role is the superuser, named postgres as the image's OS user; POSTGRES_USER and POSTGRES_DB are derived from it and postgresql.database"},
 	{VolumeNameUnique, diag.Error, StageModel, "volume names are unique across stacks, so stacks never share data by accident"},
 	{WalLevelSenders, diag.Error, StageModel, "wal_level and max_wal_senders allow the replication the model declares"},
 	{KicsCgroupNotDefault, diag.Error, StageRendered, "cgroup_parent is not set"},
