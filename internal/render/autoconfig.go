@@ -136,7 +136,7 @@ func Healthcheck(cfg *model.Config) (output.File, error) {
 	superuser := superuserOf(cfg)
 	data, err := execTemplate("healthcheck.sh.tmpl", struct {
 		Header, Superuser, Database, Preload, ExtensionList string
-		Extensions                                []string
+		Extensions                                          []string
 	}{
 		Header:        strings.TrimSuffix(output.HashComment(), "\n"),
 		Superuser:     superuser,

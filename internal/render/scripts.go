@@ -76,9 +76,9 @@ type rolesInitData struct {
 	// initdb created and the database the entrypoint created, shell-quoted.
 	Superuser, Database string
 	Roles               []initRole
-	Slots                             []initSlot
-	Databases                         []initDatabase
-	AuthUsers                         []string // quoted identifiers
+	Slots               []initSlot
+	Databases           []initDatabase
+	AuthUsers           []string // quoted identifiers
 }
 
 // RolesInit renders the initdb script of the postgres service svc

@@ -25,6 +25,8 @@ const (
 	StageOutput Stage = "output"
 	// StageDocs: the generated tables and references in docs/.
 	StageDocs Stage = "docs"
+	// StageEnvFile: an operator's .env, checked by vet --env-file.
+	StageEnvFile Stage = "env-file"
 )
 
 // Label is how the docs rules table names the stage ("Checked on").
@@ -110,6 +112,13 @@ const (
 	DocsUnknownTable  = "docs-unknown-table"
 	DocsTable         = "docs-table"
 	DocsDeadReference = "docs-dead-reference"
+	// an operator's .env (vet --env-file)
+	EnvFileDuplicate = "env-file-duplicate"
+	EnvFileLiteral   = "env-file-literal"
+	EnvFileRequired  = "env-file-required"
+	EnvFileSyntax    = "env-file-syntax"
+	EnvFileUnknown   = "env-file-unknown"
+	EnvFileValue     = "env-file-value"
 )
 
 // All is every rule, in the order `azagen rules` and the docs print them:
@@ -174,6 +183,12 @@ var All = []Rule{
 	{DocsUnknownTable, diag.Error, StageDocs, "docs: a marker names a table or stack azagen does not know"},
 	{DocsTable, diag.Error, StageDocs, "docs: a table cannot be rendered from this source"},
 	{DocsDeadReference, diag.Error, StageDocs, "docs: a link or backticked repository path points at nothing"},
+	{EnvFileDuplicate, diag.Error, StageEnvFile, ".env sets a variable twice; compose keeps the last"},
+	{EnvFileLiteral, diag.Error, StageEnvFile, ".env holds a value compose's parser would change ('$' or ' #' unquoted, '$' or '\\' in double quotes): the container would get another value"},
+	{EnvFileRequired, diag.Error, StageEnvFile, ".env sets every variable the stack requires, non-empty"},
+	{EnvFileSyntax, diag.Error, StageEnvFile, ".env has a line compose cannot read, or a value that spans lines"},
+	{EnvFileUnknown, diag.Warning, StageEnvFile, ".env sets a variable the stack does not read (a misspelt name)"},
+	{EnvFileValue, diag.Error, StageEnvFile, "a .env value is one its consumer accepts (POSTGRES_WORKLOAD_TYPE, POSTGRES_STORAGE_TYPE: the auto-config profiles)"},
 }
 
 // Lookup returns the rule with the given ID.

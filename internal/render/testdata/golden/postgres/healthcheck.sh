@@ -17,7 +17,7 @@
 # and PGPORT, when set, say where the server is.
 set -Eeuo pipefail
 
-database=${POSTGRES_DB:-${POSTGRES_USER:-postgres}}
+database=${POSTGRES_DB:-postgres}
 role=${POSTGRES_ROLE:-primary}
 expected_extensions=( pg_cron pg_stat_monitor pg_stat_statements pg_trgm pgaudit pgmq plpgsql timescaledb vector vectorscale )
 

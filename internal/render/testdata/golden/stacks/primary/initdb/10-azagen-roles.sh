@@ -4,7 +4,8 @@
 # Creates the roles the clients of the postgres service postgres (aza-pg-primary stack)
 # log in as, and the replication slots of its replicas, and PgBouncer's auth_query
 # function. The official entrypoint runs it once, from /docker-entrypoint-initdb.d, when it
-# initializes an empty data directory: as $POSTGRES_USER, on $POSTGRES_DB. Every
+# initializes an empty data directory: as the superuser, on the database of
+# postgresql.database (the POSTGRES_USER and POSTGRES_DB compose derives). Every
 # statement is idempotent, so running it again only re-applies the passwords and
 # attributes below.
 #
@@ -34,8 +35,8 @@ if ((${#missing[@]} > 0)); then
 fi
 
 psql -X -q -v ON_ERROR_STOP=1 --no-password \
-	--username "${POSTGRES_USER:-postgres}" \
-	--dbname "${POSTGRES_DB:-${POSTGRES_USER:-postgres}}" <<'SQL'
+	--username 'postgres' \
+	--dbname 'postgres' <<'SQL'
 -- Keep the passwords below out of the server log, whatever the server's
 -- logging settings, pgaudit and pg_stat_statements say.
 SET log_statement = 'none';
