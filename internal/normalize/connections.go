@@ -69,6 +69,9 @@ func DerivedEnvironment(c *model.Config, st *model.Stack, svc *model.Service) []
 			derive("REPLICATION_SLOT_NAME", literal(up.Slot))
 		default:
 			derive("POSTGRES_ROLE", literal(string(model.RolePrimary)))
+			// The auto-config entrypoint hands the server's command to the
+			// day-2 script, which re-applies the roles on every start.
+			derive("AZAGEN_EXEC", literal(path.Join(model.ContainerAzagenDir, path.Base(model.ReconcilePath(st.Key)))))
 			for _, r := range ServerRoles(c, st, svc) {
 				derive(r.PasswordVar, secretRef(r))
 			}
@@ -335,6 +338,7 @@ func mounts(st *model.Stack, svc *model.Service) []model.Mount {
 			file(model.ReplicaBootstrapPath(st.Key), path.Join(model.ContainerAzagenDir, "replica-bootstrap.sh"))
 		} else {
 			file(model.RolesInitPath(st.Key), path.Join(model.ContainerInitdbDir, path.Base(model.RolesInitPath(st.Key))))
+			file(model.ReconcilePath(st.Key), path.Join(model.ContainerAzagenDir, path.Base(model.ReconcilePath(st.Key))))
 		}
 	case model.KindPgBouncer:
 		file(model.PgBouncerIniPath(st.Key), model.ContainerPgBouncerIni)

@@ -367,6 +367,7 @@ func TestConnectionEnvironment(t *testing.T) {
 		// exists only in PgBouncer.
 		{"main", "db", map[string]string{
 			"ADMIN_PW":              "var ADMIN_PW required",
+			"AZAGEN_EXEC":           "= /opt/azagen/postgres-reconcile.sh",
 			"POOL_AUTH_PW":          "var POOL_AUTH_PW required",
 			"WATCH_SECRET":          "var WATCH_SECRET required",
 			"STREAM_PW":             "var STREAM_PW required",

@@ -18,7 +18,7 @@ log() {
 	printf '[azagen-roles] %s\n' "$*" >&2
 }
 
-password_vars=(POSTGRES_EXPORTER_PASSWORD)
+password_vars=(POSTGRES_PASSWORD POSTGRES_EXPORTER_PASSWORD)
 missing=()
 for var in "${password_vars[@]}"; do
 	value=${!var:-}
@@ -44,6 +44,12 @@ SET log_min_error_statement = 'panic';
 SET pgaudit.log = 'none';
 SET pg_stat_statements.track_utility = off;
 
+-- Role postgres, used by the healthcheck and these scripts, over the socket.
+\getenv azagen_password_superuser POSTGRES_PASSWORD
+SELECT 'CREATE ROLE "postgres"' WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'postgres') \gexec
+ALTER ROLE "postgres" WITH LOGIN SUPERUSER PASSWORD :'azagen_password_superuser';
+\unset azagen_password_superuser
+
 -- Role postgres_exporter, used by postgres_exporter: metrics.
 \getenv azagen_password_1_postgres_exporter POSTGRES_EXPORTER_PASSWORD
 SELECT 'CREATE ROLE "postgres_exporter"' WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'postgres_exporter') \gexec
@@ -55,4 +61,4 @@ GRANT pg_monitor TO "postgres_exporter" WITH INHERIT TRUE;
 
 SQL
 
-log "roles ready: postgres_exporter"
+log "roles ready: postgres postgres_exporter"

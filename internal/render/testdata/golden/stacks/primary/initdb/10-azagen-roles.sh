@@ -19,7 +19,7 @@ log() {
 	printf '[azagen-roles] %s\n' "$*" >&2
 }
 
-password_vars=(PGBOUNCER_AUTH_PASS POSTGRES_EXPORTER_PASSWORD PG_REPLICATION_PASSWORD)
+password_vars=(POSTGRES_PASSWORD PGBOUNCER_AUTH_PASS POSTGRES_EXPORTER_PASSWORD PG_REPLICATION_PASSWORD)
 missing=()
 for var in "${password_vars[@]}"; do
 	value=${!var:-}
@@ -44,6 +44,12 @@ SET log_min_duration_statement = -1;
 SET log_min_error_statement = 'panic';
 SET pgaudit.log = 'none';
 SET pg_stat_statements.track_utility = off;
+
+-- Role postgres, used by the healthcheck and these scripts, over the socket.
+\getenv azagen_password_superuser POSTGRES_PASSWORD
+SELECT 'CREATE ROLE "postgres"' WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'postgres') \gexec
+ALTER ROLE "postgres" WITH LOGIN SUPERUSER PASSWORD :'azagen_password_superuser';
+\unset azagen_password_superuser
 
 -- Role pgbouncer_auth, used by pgbouncer: auth_query and healthcheck of PgBouncer.
 \getenv azagen_password_1_pgbouncer_auth PGBOUNCER_AUTH_PASS
@@ -126,4 +132,4 @@ GRANT EXECUTE ON FUNCTION pgbouncer.get_auth(text) TO "pgbouncer_auth";
 \endif
 SQL
 
-log "roles ready: pgbouncer_auth postgres_exporter replicator"
+log "roles ready: postgres pgbouncer_auth postgres_exporter replicator"
