@@ -21,6 +21,7 @@ var checks = []struct {
 	id    string
 	check func(*checker)
 }{
+	{rules.ComposeLiteral, composeLiteralPaths},
 	{rules.ConfigLoaded, configLoaded},
 	{rules.EnvDerivedClash, envDerivedClash},
 	{rules.EnvMessageSafe, envMessageSafe},

@@ -106,3 +106,24 @@ func superuserIdentity(c *checker) {
 		}
 	}
 }
+
+// composeLiteralPaths refuses a '$' in the paths a service mounts at
+// (volumes[].target, security.tmpfs). Compose interpolates every string of
+// a compose file when it reads it; azagen escapes the strings meant as
+// literals (environment literals, commands, healthcheck tests), but a path
+// with '$' is an attempt at a variable, which these fields do not take: the
+// image's paths are fixed, and a mount must be checkable before it runs.
+func composeLiteralPaths(c *checker) {
+	c.eachService(func(_ *model.Stack, svc *model.Service, svcPath string) {
+		for i, v := range svc.Volumes {
+			if strings.Contains(v.Target, "$") {
+				c.report(fmt.Sprintf("%s.volumes[%d].target", svcPath, i), "%s: compose would read '$' as a variable reference; a mount target is a literal path (variables are only taken in environment values and the image digest)", v.Target)
+			}
+		}
+		for i, p := range svc.Security.Tmpfs {
+			if strings.Contains(p, "$") {
+				c.report(fmt.Sprintf("%s.security.tmpfs[%d]", svcPath, i), "%s: compose would read '$' as a variable reference; a tmpfs path is a literal path", p)
+			}
+		}
+	})
+}

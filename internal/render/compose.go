@@ -90,10 +90,10 @@ func service(st *model.Stack, svc *model.Service) *yaml.Node {
 	}
 	m.set("networks", strList(slices.Sorted(slices.Values(svc.Networks))))
 	if svc.Command != nil {
-		m.set("command", strList(svc.Command))
+		m.set("command", literalList(svc.Command))
 	}
 	if svc.Entrypoint != nil {
-		m.set("entrypoint", strList(svc.Entrypoint))
+		m.set("entrypoint", literalList(svc.Entrypoint))
 	}
 	m.set("restart", str(svc.Restart))
 	m.set("healthcheck", healthcheck(svc.Health))
@@ -144,7 +144,9 @@ func relPath(from, to string) string {
 }
 
 func healthcheck(h model.ResolvedHealthcheck) *yaml.Node {
-	m := newMapping().set("test", strList(h.Test))
+	// A CMD-SHELL test may name the container's variables ($POSTGRES_USER):
+	// the shell in the container must see them, not compose at parse time.
+	m := newMapping().set("test", literalList(h.Test))
 	m.set("interval", str(duration.Format(h.Interval)))
 	m.set("timeout", str(duration.Format(h.Timeout)))
 	m.set("retries", integer(h.Retries))
@@ -167,4 +169,13 @@ func deploy(r model.Resources) *yaml.Node {
 		res.set("reservations", newMapping().set("memory", str(r.MemoryReservation)).n)
 	}
 	return newMapping().set("resources", res.n).n
+}
+
+// literalList is a list of strings compose must not interpolate.
+func literalList(items []string) *yaml.Node {
+	out := make([]string, len(items))
+	for i, s := range items {
+		out[i] = derive.ComposeLiteral(s)
+	}
+	return strList(out)
 }

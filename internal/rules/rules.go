@@ -57,6 +57,7 @@ const (
 	ComposeValid = "compose-valid"
 	EvalBudget   = "eval-budget"
 	// model (policy)
+	ComposeLiteral         = "compose-literal"
 	ConfigLoaded           = "config-loaded"
 	EnvDerivedClash        = "env-derived-clash"
 	EnvMessageSafe         = "env-message-safe"
@@ -131,6 +132,7 @@ var All = []Rule{
 	// for (the renderers are trusted), so it is an input finding.
 	{ComposeValid, diag.Error, StageInput, "a rendered compose file is not valid for compose-go"},
 	{EvalBudget, diag.Error, StageInput, "evaluating the source did not finish within --timeout: it asks CUE for values too large to check"},
+	{ComposeLiteral, diag.Error, StageModel, "a path compose would interpolate ('$' in a volume target or tmpfs path) is refused; literal strings azagen writes (environment literals, commands, healthcheck tests) are escaped as $$"},
 	{ConfigLoaded, diag.Error, StageModel, "every config file mounted into a postgres container is loaded by its command"},
 	{EnvDerivedClash, diag.Error, StageModel, "a service does not set a variable the connection model derives for it"},
 	{EnvMessageSafe, diag.Error, StageModel, "defaults and required messages contain no '}', '$' or control characters, which compose interpolation cannot hold"},
