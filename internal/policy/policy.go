@@ -35,6 +35,7 @@ var checks = []struct {
 	{rules.LeastCapabilities, leastCapabilities},
 	{rules.ListenAdmitsPeers, listenAdmitsPeers},
 	{rules.MountImageLayout, mountImageLayout},
+	{rules.PgBouncerFDLimit, pgbouncerFDLimit},
 	{rules.PoolWithinLimits, poolWithinLimits},
 	{rules.PortsAgree, portsAgree},
 	{rules.PublishLoopback, publishLoopback},

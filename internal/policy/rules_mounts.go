@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/azagen/azagen/internal/derive"
 	"github.com/azagen/azagen/internal/model"
 	"github.com/azagen/azagen/internal/normalize"
 )
@@ -124,6 +125,22 @@ func composeLiteralPaths(c *checker) {
 			if strings.Contains(p, "$") {
 				c.report(fmt.Sprintf("%s.security.tmpfs[%d]", svcPath, i), "%s: compose would read '$' as a variable reference; a tmpfs path is a literal path", p)
 			}
+		}
+	})
+}
+
+// pgbouncerFDLimit refuses a PgBouncer capacity no open-file limit can
+// hold: the compose file gives PgBouncer derive.PgBouncerNoFile
+// descriptors, and a container cannot get more than derive.MaxNoFile.
+func pgbouncerFDLimit(c *checker) {
+	c.eachService(func(_ *model.Stack, svc *model.Service, svcPath string) {
+		pb := svc.PgBouncer
+		if pb == nil {
+			return
+		}
+		if need := derive.PgBouncerFDNeed(pb); need > derive.MaxNoFile {
+			c.report(svcPath+".pgbouncer.max_client_conn", "max_client_conn %d with %d database(s) of max_db_connections %d needs %d open files (clients + server connections + %d slack + %d margin), above %d, the most a container can be given (fs.nr_open); lower max_client_conn or run more PgBouncers",
+				pb.MaxClientConn, len(pb.Databases), pb.MaxDBConnections, need, derive.PgBouncerFDSlack, derive.PgBouncerFDMargin, derive.MaxNoFile)
 		}
 	})
 }

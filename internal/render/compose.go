@@ -109,6 +109,12 @@ func service(st *model.Stack, svc *model.Service) *yaml.Node {
 	if len(svc.Security.Tmpfs) > 0 {
 		m.set("tmpfs", strList(svc.Security.Tmpfs))
 	}
+	if svc.PgBouncer != nil {
+		// The image's default soft limit (1024) is below what
+		// max_client_conn promises; accept() then fails with EMFILE.
+		n := derive.PgBouncerNoFile(svc.PgBouncer)
+		m.set("ulimits", newMapping().set("nofile", newMapping().set("soft", integer(n)).set("hard", integer(n)).n).n)
+	}
 	return m.n
 }
 

@@ -71,6 +71,7 @@ const (
 	LeastCapabilities      = "least-capabilities"
 	MountImageLayout       = "mount-image-layout"
 	ListenAdmitsPeers      = "listen-admits-peers"
+	PgBouncerFDLimit       = "pgbouncer-fd-limit"
 	PoolWithinLimits       = "pool-within-limits"
 	PortsAgree             = "ports-agree"
 	PublishLoopback        = "publish-loopback"
@@ -146,6 +147,7 @@ var All = []Rule{
 	{LeastCapabilities, diag.Error, StageModel, "a service drops ALL capabilities unless security.reason says why it needs them (KICS container_capabilities_unrestricted)"},
 	{ListenAdmitsPeers, diag.Error, StageModel, "a server that peers reach over the compose network must not listen on loopback only"},
 	{MountImageLayout, diag.Error, StageModel, "no mount the PostgreSQL 18 image ignores or refuses (/var/lib/postgresql/data, a mount inside the data volume, PGDATA off the volume) and none over a file or volume azagen mounts"},
+	{PgBouncerFDLimit, diag.Error, StageModel, "PgBouncer's capacity (max_client_conn, max_db_connections per database) fits an open-file limit a container can get; the compose file sets ulimits.nofile to it"},
 	{PoolWithinLimits, diag.Error, StageModel, "PgBouncer's server connections fit the server's max_connections and the auth role's connection limit"},
 	{PortsAgree, diag.Error, StageModel, "a published container port is the port the service listens on (postgres port, listen_port)"},
 	{PublishLoopback, diag.Error, StageModel, "a port is published on 127.0.0.1 unless expose_reason explains a wider host_ip"},
