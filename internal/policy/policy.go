@@ -37,6 +37,7 @@ var checks = []struct {
 	{rules.MountImageLayout, mountImageLayout},
 	{rules.PgBouncerFDLimit, pgbouncerFDLimit},
 	{rules.PoolWithinLimits, poolWithinLimits},
+	{rules.PostgresPidsLimit, postgresPidsLimit},
 	{rules.PortsAgree, portsAgree},
 	{rules.PublishLoopback, publishLoopback},
 	{rules.ReadOnlyRootfs, readOnlyRootfs},

@@ -73,6 +73,7 @@ const (
 	ListenAdmitsPeers      = "listen-admits-peers"
 	PgBouncerFDLimit       = "pgbouncer-fd-limit"
 	PoolWithinLimits       = "pool-within-limits"
+	PostgresPidsLimit      = "postgres-pids-limit"
 	PortsAgree             = "ports-agree"
 	PublishLoopback        = "publish-loopback"
 	ReadOnlyRootfs         = "read-only-rootfs"
@@ -149,6 +150,7 @@ var All = []Rule{
 	{MountImageLayout, diag.Error, StageModel, "no mount the PostgreSQL 18 image ignores or refuses (/var/lib/postgresql/data, a mount inside the data volume, PGDATA off the volume) and none over a file or volume azagen mounts"},
 	{PgBouncerFDLimit, diag.Error, StageModel, "PgBouncer's capacity (max_client_conn, max_db_connections per database) fits an open-file limit a container can get; the compose file sets ulimits.nofile to it"},
 	{PoolWithinLimits, diag.Error, StageModel, "PgBouncer's server connections fit the server's max_connections and the auth role's connection limit"},
+	{PostgresPidsLimit, diag.Error, StageModel, "a postgres service's pids limit holds every process the server may run: max_connections of the largest workload profile, workers, WAL senders and auxiliary processes"},
 	{PortsAgree, diag.Error, StageModel, "a published container port is the port the service listens on (postgres port, listen_port)"},
 	{PublishLoopback, diag.Error, StageModel, "a port is published on 127.0.0.1 unless expose_reason explains a wider host_ip"},
 	{ReadOnlyRootfs, diag.Error, StageModel, "a service runs with a read-only root filesystem unless security.reason says why it cannot"},
