@@ -19,9 +19,9 @@ log() {
 	printf '[azagen-roles] %s\n' "$*" >&2
 }
 
-password_vars=(POSTGRES_PASSWORD PGBOUNCER_AUTH_PASS POSTGRES_EXPORTER_PASSWORD PG_REPLICATION_PASSWORD)
+role_passwords=(POSTGRES_PASSWORD PGBOUNCER_AUTH_PASS POSTGRES_EXPORTER_PASSWORD PG_REPLICATION_PASSWORD)
 missing=()
-for var in "${password_vars[@]}"; do
+for var in "${role_passwords[@]}"; do
 	value=${!var:-}
 	if [[ -z $value ]]; then
 		missing+=("$var (unset or empty)")
