@@ -198,9 +198,9 @@ func TestRenderOnFullDiskChangesNothing(t *testing.T) {
 	os.WriteFile(file, src, 0o644)
 	mnt := filepath.Join(work, "mnt")
 	os.Mkdir(mnt, 0o755)
-	// Room for the old render plus a little: the new render's larger files
-	// cannot all be staged at once.
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=120k", "tmpfs", mnt).CombinedOutput(); err != nil {
+	// Room for the old render (25 files, each at least a 4k page) plus a
+	// little: the new render's larger files cannot all be staged at once.
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=160k", "tmpfs", mnt).CombinedOutput(); err != nil {
 		t.Fatalf("mount tmpfs: %v %s", err, out)
 	}
 	t.Cleanup(func() { exec.Command("umount", mnt).Run() })
