@@ -6,7 +6,8 @@
 # local socket as postgres (peer authentication in the rendered pg_hba.conf)
 # and checks, stopping at the first failure:
 #   1. the server accepts connections (pg_isready);
-#   2. SELECT 1 answers 1;
+#   2. SELECT 1 answers 1, on a server that listens on TCP (not the
+#      entrypoint's socket-only temporary server of initdb or day-2 roles);
 #   3. POSTGRES_ROLE (primary, replica or single; default primary) matches
 #      pg_is_in_recovery(): a replica must be in recovery, the others not;
 #   4. every library of ${POSTGRES_SHARED_PRELOAD_LIBRARIES:-auto_explain,pg_cron,pg_stat_monitor,pg_stat_statements,pgaudit,safeupdate,timescaledb}
@@ -33,12 +34,17 @@ if ! pg_isready -q -t 3 -U postgres -d "$database"; then
 fi
 
 if ! result=$(psql -X -w -q -A -t -F '|' -v ON_ERROR_STOP=1 -U postgres -d "$database" -c \
-	"SELECT 1, pg_is_in_recovery(), current_setting('shared_preload_libraries'), (SELECT string_agg(extname, ',' ORDER BY extname) FROM pg_extension)" 2>&1); then
+	"SELECT 1, current_setting('listen_addresses') <> '', pg_is_in_recovery(), current_setting('shared_preload_libraries'), (SELECT string_agg(extname, ',' ORDER BY extname) FROM pg_extension)" 2>&1); then
 	fail "query failed: ${result}"
 fi
-IFS='|' read -r one in_recovery loaded extensions <<<"$result"
+IFS='|' read -r one listening in_recovery loaded extensions <<<"$result"
 if [ "$one" != 1 ]; then
 	fail "SELECT 1 returned '${one}'"
+fi
+# The entrypoint's temporary servers (initdb scripts, day-2 roles) listen on
+# the socket only: healthy there would start the dependents too early.
+if [ "$listening" != t ]; then
+	fail "the server listens on no TCP address: the entrypoint's temporary server, initialization still running"
 fi
 
 case $role in
