@@ -2,25 +2,30 @@ package main
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/azagen/azagen/internal/certs"
+	"github.com/azagen/azagen/internal/derive"
 	"github.com/azagen/azagen/internal/diag"
+	"github.com/azagen/azagen/internal/envfile"
 	"github.com/azagen/azagen/internal/model"
 )
 
 func newVetCmd(a *app) *cobra.Command {
-	var certDir string
+	var certDir, envFile, stack string
 	cmd := &cobra.Command{
 		Use:   "vet",
 		Short: "Validate stacks.cue without writing or comparing anything",
 		Long: `vet runs the schema, the policy rules and compose validation, prints every
-finding and exits 2 when there is an error. It writes nothing and reads no
-generated file.
+finding and exits 2 when there is an error. It neither writes nor reads the
+generated files.
 
 It also checks the TLS files of every stack whose tls.dir exists here
 (a relative tls.dir is resolved from the stack's directory in the output
@@ -28,9 +33,18 @@ directory), or with --certs DIR the certificate directory DIR, in the
 layout azagen certs writes: every server certificate covers the names its
 clients dial and chains to its stack's CA, no certificate expires within
 30 days, and every key matches its certificate and is readable by its
-owner only.`,
+owner only.
+
+With --env-file FILE --stack NAME it also checks an operator's .env for that
+stack: every required variable is set and non-empty, every value is one its
+consumer accepts (POSTGRES_WORKLOAD_TYPE, POSTGRES_STORAGE_TYPE), and no value
+is one compose's .env parser would change ('$' or ' #' outside single quotes).
+Each finding is FILE:line:col; no value is printed.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if (envFile == "") != (stack == "") {
+				return &exitErr{code: exitError, err: fmt.Errorf("--env-file and --stack go together")}
+			}
 			res, err := a.compile(cmd.Context())
 			if err != nil {
 				return err
@@ -39,20 +53,28 @@ owner only.`,
 			if err != nil {
 				return err
 			}
-			diags := res.Diags
-			var found diag.List
+			diags := slices.Clone(res.Diags)
 			if certDir != "" {
-				found = certs.Vet(certDir, res.Config, time.Now())
+				diags = append(diags, certs.Vet(certDir, res.Config, time.Now())...)
 			} else {
 				// The stacks' own tls directories, where they exist here.
-				found = certs.VetStacks(a.stackTLSDirs(res.Config), res.Config, time.Now())
+				diags = append(diags, certs.VetStacks(a.stackTLSDirs(res.Config), res.Config, time.Now())...)
 			}
-			if len(found) > 0 {
-				diags = append(diags, found...)
-				diags.Sort()
-				if diags.HasErrors() {
-					return &exitErr{code: exitInvalid, diags: diags}
+			if envFile != "" {
+				st := res.Config.Stacks[stack]
+				if st == nil {
+					return &exitErr{code: exitError, err: fmt.Errorf("--stack %s: the source has no such stack (it has %s)",
+						stack, strings.Join(slices.Sorted(maps.Keys(res.Config.Stacks)), ", "))}
 				}
+				data, err := os.ReadFile(envFile)
+				if err != nil {
+					return &exitErr{code: exitError, err: fmt.Errorf("cannot read input: %w", err)}
+				}
+				diags = append(diags, envfile.Check(envFile, data, derive.VarRules(res.Config, st), stack)...)
+			}
+			diags.Sort()
+			if diags.HasErrors() {
+				return &exitErr{code: exitInvalid, diags: diags}
 			}
 			if err := a.printDiags(format, diags); err != nil {
 				return &exitErr{code: exitError, err: err}
@@ -64,6 +86,8 @@ owner only.`,
 		},
 	}
 	cmd.Flags().StringVar(&certDir, "certs", "", "also check the certificate directory `DIR` (see azagen certs)")
+	cmd.Flags().StringVar(&envFile, "env-file", "", "also check this .env of an operator (with --stack)")
+	cmd.Flags().StringVar(&stack, "stack", "", "the stack (key under stacks in stacks.cue) the --env-file is for")
 	return cmd
 }
 

@@ -6,10 +6,8 @@
 # local socket as postgres (peer authentication in the rendered pg_hba.conf)
 # and checks, stopping at the first failure:
 #   1. the server accepts connections (pg_isready);
-#   2. SELECT 1 answers 1, and the server listens on TCP: the image's
-#      entrypoint runs the initdb scripts on a server with an empty
-#      listen_addresses, which must not count as healthy, or clients that
-#      depend on it would start while it is about to restart;
+#   2. SELECT 1 answers 1, on a server that listens on TCP (not the
+#      entrypoint's socket-only temporary server of initdb or day-2 roles);
 #   3. POSTGRES_ROLE (primary, replica or single; default primary) matches
 #      pg_is_in_recovery(): a replica must be in recovery, the others not;
 #   4. every library of ${POSTGRES_SHARED_PRELOAD_LIBRARIES:-auto_explain,pg_cron,pg_stat_monitor,pg_stat_statements,pgaudit,safeupdate,timescaledb}
@@ -20,7 +18,7 @@
 # and PGPORT, when set, say where the server is.
 set -Eeuo pipefail
 
-database=${POSTGRES_DB:-${POSTGRES_USER:-postgres}}
+database=${POSTGRES_DB:-postgres}
 role=${POSTGRES_ROLE:-primary}
 expected_extensions=( pg_cron pg_stat_monitor pg_stat_statements pg_trgm pgaudit pgmq plpgsql timescaledb vector vectorscale )
 
@@ -36,15 +34,17 @@ if ! pg_isready -q -t 3 -U postgres -d "$database"; then
 fi
 
 if ! result=$(psql -X -w -q -A -t -F '|' -v ON_ERROR_STOP=1 -U postgres -d "$database" -c \
-	"SELECT 1, pg_is_in_recovery(), current_setting('shared_preload_libraries'), current_setting('listen_addresses'), (SELECT string_agg(extname, ',' ORDER BY extname) FROM pg_extension)" 2>&1); then
+	"SELECT 1, current_setting('listen_addresses') <> '', pg_is_in_recovery(), current_setting('shared_preload_libraries'), (SELECT string_agg(extname, ',' ORDER BY extname) FROM pg_extension)" 2>&1); then
 	fail "query failed: ${result}"
 fi
-IFS='|' read -r one in_recovery loaded listen extensions <<<"$result"
+IFS='|' read -r one listening in_recovery loaded extensions <<<"$result"
 if [ "$one" != 1 ]; then
 	fail "SELECT 1 returned '${one}'"
 fi
-if [ -z "$listen" ]; then
-	fail "listen_addresses is empty: the image's initdb-time server, still running the init scripts"
+# The entrypoint's temporary servers (initdb scripts, day-2 roles) listen on
+# the socket only: healthy there would start the dependents too early.
+if [ "$listening" != t ]; then
+	fail "the server listens on no TCP address: the entrypoint's temporary server, initialization still running"
 fi
 
 case $role in

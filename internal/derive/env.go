@@ -16,12 +16,19 @@ func VarName(key string, v model.EnvValue) string {
 	return key
 }
 
+// ComposeLiteral writes s so that compose's interpolation, which runs over
+// every string of a compose file, gives back s: each '$' is doubled
+// (compose-spec, interpolation: "$$" is a literal "$"). azagen writes every
+// literal string of a compose file through it; only the variables it means
+// compose to fill (${VAR:-default}, ${VAR:?message}) are written bare.
+func ComposeLiteral(s string) string { return strings.ReplaceAll(s, "$", "$$") }
+
 // Interpolation renders an environment value in compose syntax. Literals
 // have '$' doubled so compose never interpolates them.
 func Interpolation(key string, v model.EnvValue) string {
 	switch {
 	case v.Literal != nil:
-		return strings.ReplaceAll(*v.Literal, "$", "$$")
+		return ComposeLiteral(*v.Literal)
 	case v.Default != nil:
 		return "${" + VarName(key, v) + ":-" + *v.Default + "}"
 	default:

@@ -44,3 +44,38 @@ func PgBouncerSettings(pb *model.PgBouncerSpec) []IniSetting {
 		IniSetting{"query_wait_timeout", "120"},
 	)
 }
+
+// PgBouncer open-file arithmetic. PgBouncer's own estimate, logged at start
+// as "max expected fd use" (check_limits in its main.c), is max_client_conn
+// + 10, plus per database its pool size times the users it knows at start.
+// With auth_query the users are not known at start, so the server side is
+// bounded here by what does bound it: max_db_connections per database.
+const (
+	// PgBouncerFDSlack is the + 10 of PgBouncer's own estimate.
+	PgBouncerFDSlack = 10
+	// PgBouncerFDMargin covers what neither term counts: the listening
+	// sockets, the admin console's logins, DNS lookups, the log and the
+	// files TLS reads.
+	PgBouncerFDMargin = 64
+	// MaxNoFile is the largest open-file limit a container can be given:
+	// Linux's default fs.nr_open (1048576), above which setrlimit fails and
+	// the container does not start.
+	MaxNoFile = 1 << 20
+	// DefaultNoFile is the soft limit containers get by default (Docker
+	// passes the daemon's, 1024 on the hosts the issue was reported from);
+	// a smaller configuration keeps it rather than lowering it.
+	DefaultNoFile = 1024
+)
+
+// PgBouncerNoFile is the open-file limit (RLIMIT_NOFILE, soft and hard) the
+// compose file gives a PgBouncer service: one descriptor per client up to
+// max_client_conn, one per server connection up to max_db_connections for
+// each pooled database, PgBouncer's slack and the margin.
+func PgBouncerNoFile(pb *model.PgBouncerSpec) int {
+	return max(DefaultNoFile, PgBouncerFDNeed(pb))
+}
+
+// PgBouncerFDNeed is the descriptors PgBouncer can hold at full capacity.
+func PgBouncerFDNeed(pb *model.PgBouncerSpec) int {
+	return pb.MaxClientConn + pb.MaxDBConnections*len(pb.Databases) + PgBouncerFDSlack + PgBouncerFDMargin
+}

@@ -171,8 +171,30 @@ func (s *runningService) waitHealthy(t *testing.T, timeout time.Duration) error 
 // healthy as an error.
 func stackRun(t *testing.T, res *compile.Result, stacks []string, healthWait time.Duration, tweak func(service string, argv []string) []string) (map[string]*runningService, error) {
 	t.Helper()
+	return stackStart(t, res, stacks, healthWait, stackOptions{tweak: tweak})
+}
+
+// stackOptions change how stackStart runs a stack.
+type stackOptions struct {
+	// tweak may change a service's argv before it starts (negative controls).
+	tweak func(service string, argv []string) []string
+	// env replaces variables of the sample environment (what .env holds).
+	env map[string]string
+	// again restarts the services of an earlier run, stopped, in their own
+	// containers: their volumes (and the data in them) are kept, their
+	// tmpfs mounts are new, as `compose up` after `compose stop` does.
+	again map[string]*runningService
+}
+
+// stackStart is stackRun with options.
+func stackStart(t *testing.T, res *compile.Result, stacks []string, healthWait time.Duration, opts stackOptions) (map[string]*runningService, error) {
+	t.Helper()
+	tweak := opts.tweak
 	imgs := images(t, res)
-	nw := oracle.NewNetwork(t)
+	var nw *oracle.Network
+	if opts.again == nil {
+		nw = oracle.NewNetwork(t)
+	}
 	running := map[string]*runningService{}
 	for _, stack := range stacks {
 		var cf composeFile
@@ -180,6 +202,7 @@ func stackRun(t *testing.T, res *compile.Result, stacks []string, healthWait tim
 			t.Fatal(err)
 		}
 		sample := sampleEnvironment(t, res, stack)
+		maps.Copy(sample, opts.env)
 		started := map[string]bool{}
 		for len(started) < len(cf.Services) {
 			progress := false
@@ -198,12 +221,17 @@ func stackRun(t *testing.T, res *compile.Result, stacks []string, healthWait tim
 				if !ok {
 					t.Fatalf("%s/%s: no stand-in for image %s", stack, name, svc.Image)
 				}
-				ctr := nw.Container(t, name)
+				var ctr *oracle.Container
+				if prev := opts.again[stack+"/"+name]; prev != nil {
+					ctr = prev.ctr
+				} else {
+					ctr = nw.Container(t, name)
+				}
 				for p, content := range img.files {
 					ctr.WriteFile(t, p, content, 0o755)
 				}
 				for p, target := range img.symlinks {
-					if err := os.Symlink(target, ctr.HostPath(p)); err != nil {
+					if err := os.Symlink(target, ctr.HostPath(p)); err != nil && !os.IsExist(err) {
 						t.Fatal(err)
 					}
 				}

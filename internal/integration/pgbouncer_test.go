@@ -222,7 +222,7 @@ type runningPgBouncer struct {
 // and PATH giving PgBouncer and the PostgreSQL 18 psql. It waits until PgBouncer listens on its
 // rendered port on loopback. It must run in the private namespaces (inPrivateNamespaces), with
 // the [databases] host mapped to a server already up.
-func startRenderedPgBouncer(t *testing.T, res *compile.Result, stack, pbName string, env map[string]string) *runningPgBouncer {
+func startRenderedPgBouncer(t *testing.T, res *compile.Result, stack, pbName string, env map[string]string, wrap ...string) *runningPgBouncer {
 	t.Helper()
 	pgbouncerBin := oracle.Require(t, oracle.ToolPgBouncer)
 	psqlBin := oracle.Require(t, oracle.ToolPsql)
@@ -253,7 +253,9 @@ func startRenderedPgBouncer(t *testing.T, res *compile.Result, stack, pbName str
 	for i := range argv {
 		argv[i] = layout.rewrite(argv[i])
 	}
-	bouncer := oracle.StartDaemon(t, "", containerEnv, argv...)
+	// wrap runs the entrypoint under another program (prlimit, for the
+	// container's ulimits).
+	bouncer := oracle.StartDaemon(t, "", containerEnv, append(slices.Clone(wrap), argv...)...)
 	bouncer.WaitTCP(t, "127.0.0.1:"+strconv.Itoa(pb.ListenPort), 20*time.Second)
 	return &runningPgBouncer{Daemon: bouncer, svcEnv: svcEnv, env: containerEnv, path: path}
 }

@@ -247,6 +247,14 @@ func fromCUE(rule string, err error, root cue.Value) diag.List {
 		rank int
 	}
 	byPath := map[string][]ranked{}
+	// userConflict marks paths where two values the user wrote disagree.
+	// (a conflict that names no schema position: not a value against an arm
+	// of a schema disjunction). There the field's value is bottom, so every
+	// constraint on it fails too: a `T | error("...")` type reports its
+	// message for values that satisfy T. The conflict is the one root
+	// cause; the other messages at that path are its echoes and are
+	// dropped.
+	userConflict := map[string]bool{}
 	var order []string
 	for _, e := range errors.Errors(errors.Sanitize(errors.Promote(err, ""))) {
 		format, args := e.Msg()
@@ -277,6 +285,9 @@ func fromCUE(rule string, err error, root cue.Value) diag.List {
 				user = append(user, p)
 			}
 		}
+		if strings.HasPrefix(msg, "conflicting values") && len(user) >= 2 && len(schemaPos) == 0 {
+			userConflict[path] = true
+		}
 		d := diag.Diagnostic{Rule: rule, Severity: diag.Error, Path: path, Message: msg}
 		switch {
 		case len(user) > 0:
@@ -301,6 +312,9 @@ func fromCUE(rule string, err error, root cue.Value) diag.List {
 		}
 		for _, r := range byPath[p] {
 			key := r.d.Pos.String() + "\x00" + r.d.Message
+			if userConflict[p] && !strings.HasPrefix(r.d.Message, "conflicting values") {
+				continue
+			}
 			if r.rank == best && !seen[key] {
 				seen[key] = true
 				out = append(out, r.d)

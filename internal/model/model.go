@@ -28,6 +28,7 @@ type Config struct {
 // PostgreSQL is what every server and the image share.
 type PostgreSQL struct {
 	Base          map[string]GUCValue `json:"base"`
+	Database      string              `json:"database"`
 	Preload       []string            `json:"preload"`
 	Extensions    []string            `json:"extensions"`
 	ExtensionGUCs map[string]string   `json:"extension_gucs"`

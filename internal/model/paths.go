@@ -50,6 +50,16 @@ func RolesInitPath(stack string) string {
 	return path.Join(StackDir(stack), "initdb", "10-azagen-roles.sh")
 }
 
+// ReconcilePath is the day-2 script that re-applies the roles script on
+// every start of a primary or single server.
+func ReconcilePath(stack string) string {
+	return path.Join(StackDir(stack), "scripts", "postgres-reconcile.sh")
+}
+
+// ContainerOfficialEntrypoint is the official postgres image's entrypoint,
+// which the auto-config entrypoint execs unless AZAGEN_EXEC names another.
+const ContainerOfficialEntrypoint = "/usr/local/bin/docker-entrypoint.sh"
+
 // ReplicaBootstrapPath is the replica's bootstrap entrypoint.
 func ReplicaBootstrapPath(stack string) string {
 	return path.Join(StackDir(stack), "scripts", "replica-bootstrap.sh")

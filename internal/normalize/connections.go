@@ -49,7 +49,13 @@ func DerivedEnvironment(c *model.Config, st *model.Stack, svc *model.Service) []
 	case model.KindPostgres:
 		if su := Superuser(c); su != nil {
 			derive(su.PasswordVar, secretRef(su))
+			// The entrypoint runs initdb -U $POSTGRES_USER and creates
+			// $POSTGRES_DB; the socket rule, the healthcheck and the roles
+			// script name the same role and database, so both come from the
+			// model and nowhere else.
+			derive("POSTGRES_USER", literal(su.Name))
 		}
+		derive("POSTGRES_DB", literal(Database(c)))
 		pg := svc.Postgres
 		switch pg.Role {
 		case model.RoleReplica:
@@ -68,6 +74,9 @@ func DerivedEnvironment(c *model.Config, st *model.Stack, svc *model.Service) []
 			derive("PRIMARY_SSLROOTCERT", literal(model.ServiceTLSFiles(st, svc).CA))
 		default:
 			derive("POSTGRES_ROLE", literal(string(model.RolePrimary)))
+			// The auto-config entrypoint hands the server's command to the
+			// day-2 script, which re-applies the roles on every start.
+			derive("AZAGEN_EXEC", literal(path.Join(model.ContainerAzagenDir, path.Base(model.ReconcilePath(st.Key)))))
 			for _, r := range ServerRoles(c, st, svc) {
 				derive(r.PasswordVar, secretRef(r))
 			}
@@ -120,6 +129,15 @@ func roleDoc(r *model.Role) string {
 		return fmt.Sprintf("Password of %s, a PgBouncer-only login (admin console); no PostgreSQL role has it.", r.Name)
 	}
 	return fmt.Sprintf("Password of the PostgreSQL role %s.", r.Name)
+}
+
+// Database is the database the image creates at initdb and the superuser's
+// own connections use (postgresql.database).
+func Database(c *model.Config) string {
+	if c.PostgreSQL.Database == "" {
+		return "postgres"
+	}
+	return c.PostgreSQL.Database
 }
 
 // Superuser returns the role flagged superuser.
@@ -297,8 +315,16 @@ const PgBouncerHealthSSLMode = model.SSLModeVerifyFull
 // PgBouncerHealthLogin is the login of the pgbouncer healthcheck: a real
 // query through the pool as the auth user, so a broken auth_query or an
 // unreachable server makes the service unhealthy, not just a dead process.
+//
+// The database is the first one PgBouncer serves: PgBouncer refuses a
+// login to a database missing from its [databases], so a fixed name would
+// fail for any list without it.
 func PgBouncerHealthLogin(pb *model.PgBouncerSpec) PgBouncerHealthcheck {
-	return PgBouncerHealthcheck{Host: "localhost", Port: pb.ListenPort, Database: "postgres", User: pb.AuthUser}
+	db := "postgres"
+	if len(pb.Databases) > 0 {
+		db = pb.Databases[0]
+	}
+	return PgBouncerHealthcheck{Host: "localhost", Port: pb.ListenPort, Database: db, User: pb.AuthUser}
 }
 
 // PgBouncerHealthcheckCommand is the shell command of the healthcheck: a
@@ -335,6 +361,7 @@ func mounts(st *model.Stack, svc *model.Service) []model.Mount {
 			file(model.ReplicaBootstrapPath(st.Key), path.Join(model.ContainerAzagenDir, "replica-bootstrap.sh"))
 		} else {
 			file(model.RolesInitPath(st.Key), path.Join(model.ContainerInitdbDir, path.Base(model.RolesInitPath(st.Key))))
+			file(model.ReconcilePath(st.Key), path.Join(model.ContainerAzagenDir, path.Base(model.ReconcilePath(st.Key))))
 		}
 	case model.KindPgBouncer:
 		file(model.PgBouncerIniPath(st.Key), model.ContainerPgBouncerIni)

@@ -367,15 +367,20 @@ func TestConnectionEnvironment(t *testing.T) {
 		// exists only in PgBouncer.
 		{"main", "db", map[string]string{
 			"ADMIN_PW":              "var ADMIN_PW required",
+			"AZAGEN_EXEC":           "= /opt/azagen/postgres-reconcile.sh",
 			"POOL_AUTH_PW":          "var POOL_AUTH_PW required",
 			"WATCH_SECRET":          "var WATCH_SECRET required",
 			"STREAM_PW":             "var STREAM_PW required",
+			"POSTGRES_USER":         "= admin",
+			"POSTGRES_DB":           "= postgres",
 			"POSTGRES_ROLE":         "= primary",
 			"REPLICATION_SLOT_NAME": "= standby_slot",
 		}},
 		{"standby", "db-standby", map[string]string{
 			"ADMIN_PW":              "var ADMIN_PW required",
 			"STREAM_PW":             "var STREAM_PW required",
+			"POSTGRES_USER":         "= admin",
+			"POSTGRES_DB":           "= postgres",
 			"POSTGRES_ROLE":         "= replica",
 			"PRIMARY_HOST":          "= db",
 			"PRIMARY_PORT":          "= 5432",

@@ -265,3 +265,47 @@ func exporterLeastPrivilege(c *checker) {
 		}
 	})
 }
+
+// postgresAuxProcesses are the server processes that max_connections and
+// max_worker_processes do not count: postmaster, startup or walreceiver,
+// checkpointer, background writer, WAL writer, autovacuum launcher,
+// logical replication launcher, archiver, slot sync worker, pg_cron's
+// launcher; plus the healthcheck's bash, pg_isready and psql.
+const postgresAuxProcesses = 13
+
+// postgresPidsLimit refuses a pids limit below the processes the server may
+// run: one per connection (max_connections, for the largest workload
+// profile an operator may pick in .env), the background workers, the
+// autovacuum workers, the WAL senders, the I/O workers and the auxiliary
+// processes. At the limit fork() fails, and PostgreSQL refuses
+// connections with "could not fork new process for connection".
+func postgresPidsLimit(c *checker) {
+	c.eachService(func(st *model.Stack, svc *model.Service, path string) {
+		if svc.Postgres == nil || svc.Resources.Pids <= 0 {
+			return
+		}
+		in, err := autoconfig.InputFor(c.cfg, svc)
+		if err != nil {
+			return // poolWithinLimits and the schema report bad limits
+		}
+		p := autoconfig.FromModel(c.cfg)
+		worst, worstWorkload := autoconfig.Output{}, ""
+		for _, w := range autoconfig.Workloads {
+			in.Workload = w
+			o, err := p.Compute(in)
+			if err != nil {
+				continue
+			}
+			if o.MaxConnections+o.MaxWorkerProcesses > worst.MaxConnections+worst.MaxWorkerProcesses {
+				worst, worstWorkload = o, w
+			}
+		}
+		need := worst.MaxConnections + worst.MaxWorkerProcesses + worst.IOWorkers +
+			atoi(effective(c.cfg, svc, "autovacuum_max_workers", "3")) +
+			atoi(effective(c.cfg, svc, "max_wal_senders", "10")) + postgresAuxProcesses
+		if svc.Resources.Pids < need {
+			c.report(path+".resources.pids", "pids %d is below the %d processes the server may run (workload %s: max_connections %d, max_worker_processes %d, io_workers %d, autovacuum workers, WAL senders and %d auxiliary processes); at the limit PostgreSQL cannot fork a backend for a new connection",
+				svc.Resources.Pids, need, worstWorkload, worst.MaxConnections, worst.MaxWorkerProcesses, worst.IOWorkers, postgresAuxProcesses)
+		}
+	})
+}

@@ -133,16 +133,14 @@ func Entrypoint(cfg *model.Config) (output.File, error) {
 // Healthcheck renders the image's healthcheck from the expected extensions
 // and preload libraries of the source.
 func Healthcheck(cfg *model.Config) (output.File, error) {
-	superuser := "postgres"
-	if su := normalize.Superuser(cfg); su != nil {
-		superuser = su.Name
-	}
+	superuser := superuserOf(cfg)
 	data, err := execTemplate("healthcheck.sh.tmpl", struct {
-		Header, Superuser, Preload, ExtensionList string
-		Extensions                                []string
+		Header, Superuser, Database, Preload, ExtensionList string
+		Extensions                                          []string
 	}{
 		Header:        strings.TrimSuffix(output.HashComment(), "\n"),
 		Superuser:     superuser,
+		Database:      normalize.Database(cfg),
 		Preload:       strings.Join(cfg.PostgreSQL.Preload, ","),
 		ExtensionList: strings.Join(cfg.PostgreSQL.Extensions, ", "),
 		Extensions:    cfg.PostgreSQL.Extensions,
@@ -151,6 +149,15 @@ func Healthcheck(cfg *model.Config) (output.File, error) {
 		return output.File{}, err
 	}
 	return output.File{Path: model.HealthcheckPath, Data: data, Mode: 0o755}, nil
+}
+
+// superuserOf names the superuser role; "postgres", the image's default,
+// when the model has none (policy refuses that for real sources).
+func superuserOf(cfg *model.Config) string {
+	if su := normalize.Superuser(cfg); su != nil {
+		return su.Name
+	}
+	return "postgres"
 }
 
 // ExtensionsInit renders the initdb script that creates postgresql.extensions.
@@ -168,8 +175,8 @@ func ExtensionsInit(cfg *model.Config) output.File {
 set -Eeuo pipefail
 
 psql -v ON_ERROR_STOP=1 --no-psqlrc --no-password \
-	--username "${POSTGRES_USER:-postgres}" \
-	--dbname "${POSTGRES_DB:-${POSTGRES_USER:-postgres}}" <<'SQL'
+	--username "${POSTGRES_USER:-` + superuserOf(cfg) + `}" \
+	--dbname "${POSTGRES_DB:-` + normalize.Database(cfg) + `}" <<'SQL'
 `)
 	for _, ext := range cfg.PostgreSQL.Extensions {
 		fmt.Fprintf(&b, "CREATE EXTENSION IF NOT EXISTS %s CASCADE;\n", escape.SQLIdentMinimal(ext))

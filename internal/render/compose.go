@@ -97,10 +97,10 @@ func service(st *model.Stack, svc *model.Service) *yaml.Node {
 	}
 	m.set("networks", strList(slices.Sorted(slices.Values(svc.Networks))))
 	if svc.Command != nil {
-		m.set("command", strList(svc.Command))
+		m.set("command", literalList(svc.Command))
 	}
 	if svc.Entrypoint != nil {
-		m.set("entrypoint", strList(svc.Entrypoint))
+		m.set("entrypoint", literalList(svc.Entrypoint))
 	}
 	m.set("restart", str(svc.Restart))
 	m.set("healthcheck", healthcheck(svc.Health))
@@ -122,6 +122,12 @@ func service(st *model.Stack, svc *model.Service) *yaml.Node {
 	m.set("security_opt", strList([]string{"no-new-privileges:true"}))
 	if len(svc.Security.Tmpfs) > 0 {
 		m.set("tmpfs", strList(svc.Security.Tmpfs))
+	}
+	if svc.PgBouncer != nil {
+		// The image's default soft limit (1024) is below what
+		// max_client_conn promises; accept() then fails with EMFILE.
+		n := derive.PgBouncerNoFile(svc.PgBouncer)
+		m.set("ulimits", newMapping().set("nofile", newMapping().set("soft", integer(n)).set("hard", integer(n)).n).n)
 	}
 	return m.n
 }
@@ -161,7 +167,9 @@ func relPath(from, to string) string {
 }
 
 func healthcheck(h model.ResolvedHealthcheck) *yaml.Node {
-	m := newMapping().set("test", strList(h.Test))
+	// A CMD-SHELL test may name the container's variables ($POSTGRES_USER):
+	// the shell in the container must see them, not compose at parse time.
+	m := newMapping().set("test", literalList(h.Test))
 	m.set("interval", str(duration.Format(h.Interval)))
 	m.set("timeout", str(duration.Format(h.Timeout)))
 	m.set("retries", integer(h.Retries))
@@ -196,4 +204,13 @@ func stackSecrets(st *model.Stack) map[string]string {
 		}
 	}
 	return out
+}
+
+// literalList is a list of strings compose must not interpolate.
+func literalList(items []string) *yaml.Node {
+	out := make([]string, len(items))
+	for i, s := range items {
+		out[i] = derive.ComposeLiteral(s)
+	}
+	return strList(out)
 }

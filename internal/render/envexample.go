@@ -18,6 +18,14 @@ func EnvExample(st *model.Stack) output.File {
 	fmt.Fprintf(&b, "#\n# Environment of the %s stack. Copy this file to .env beside compose.yaml,\n", st.Name)
 	b.WriteString("# fill in every empty value and keep it private (chmod 600 .env).\n")
 	b.WriteString("# Compose refuses to start while a required variable is empty.\n")
+	b.WriteString("#\n")
+	b.WriteString("# Write every value between single quotes, as below: PASSWORD='pa$word #1'.\n")
+	b.WriteString("# Compose's .env parser rewrites other forms without an error: unquoted or in\n")
+	b.WriteString("# double quotes, '$' starts a variable reference ($word becomes empty), and\n")
+	b.WriteString("# unquoted, ' #' starts a comment. Single quotes keep every character except\n")
+	b.WriteString("# a single quote, a backslash right before the closing quote and a line\n")
+	b.WriteString("# break: a value cannot hold those. Check the filled-in file with\n")
+	fmt.Fprintf(&b, "#   azagen vet --env-file .env --stack %s\n", st.Key)
 	for _, v := range derive.Variables(st) {
 		b.WriteString("\n")
 		if v.Doc != "" {
@@ -25,11 +33,21 @@ func EnvExample(st *model.Stack) output.File {
 		}
 		if v.Default != nil {
 			fmt.Fprintf(&b, "# Default: %s. Used by: %s.\n", *v.Default, strings.Join(v.UsedBy, ", "))
-			fmt.Fprintf(&b, "%s=%s\n", v.Name, *v.Default)
+			fmt.Fprintf(&b, "%s=%s\n", v.Name, envSingleQuoted(*v.Default))
 		} else {
 			fmt.Fprintf(&b, "# Required. Used by: %s.\n", strings.Join(v.UsedBy, ", "))
-			fmt.Fprintf(&b, "%s=\n", v.Name)
+			fmt.Fprintf(&b, "%s=''\n", v.Name)
 		}
 	}
 	return output.File{Path: model.EnvExamplePath(st.Key), Data: []byte(b.String()), Mode: 0o644}
+}
+
+// envSingleQuoted writes a default in the single-quoted form compose's .env
+// parser keeps literally, unless the value holds what that form cannot
+// (then it is written bare, as before; policy keeps '$' out of defaults).
+func envSingleQuoted(s string) string {
+	if strings.ContainsAny(s, "'\\\n") {
+		return s
+	}
+	return "'" + s + "'"
 }

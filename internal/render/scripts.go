@@ -46,7 +46,11 @@ func StackScripts(c *model.Config, st *model.Stack) ([]output.File, error) {
 			if err != nil {
 				return nil, err
 			}
-			out = append(out, f)
+			rec, err := Reconcile(st, svc)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, f, rec)
 			if normalize.BackupService(st) == svc {
 				files, err := pgBackRestFiles(st, svc)
 				if err != nil {
@@ -80,10 +84,13 @@ type initDatabase struct {
 
 type rolesInitData struct {
 	Header, Stack, Service, InitdbDir string
-	Roles                             []initRole
-	Slots                             []initSlot
-	Databases                         []initDatabase
-	AuthUsers                         []string // quoted identifiers
+	// Superuser and Database are where the script logs in: the role
+	// initdb created and the database the entrypoint created, shell-quoted.
+	Superuser, Database string
+	Roles               []initRole
+	Slots               []initSlot
+	Databases           []initDatabase
+	AuthUsers           []string // quoted identifiers
 }
 
 // RolesInit renders the initdb script of the postgres service svc
@@ -108,7 +115,13 @@ func RolesInit(c *model.Config, st *model.Stack, svc *model.Service) (output.Fil
 		Stack:     st.Name,
 		Service:   svc.Key,
 		InitdbDir: model.ContainerInitdbDir,
+		Database:  escape.ShellSingleQuote(normalize.Database(c)),
 	}
+	su := normalize.Superuser(c)
+	if su == nil {
+		return fail("no role has superuser: true")
+	}
+	d.Superuser = escape.ShellSingleQuote(su.Name)
 
 	why := map[string][]string{}
 	for _, cl := range normalize.Clients(c, st, svc) {
@@ -116,6 +129,17 @@ func RolesInit(c *model.Config, st *model.Stack, svc *model.Service) (output.Fil
 			why[cl.Role] = append(why[cl.Role], cl.Description)
 		}
 	}
+	// initdb gave the superuser the password of the first start; setting it
+	// here too makes a rotated POSTGRES_PASSWORD apply on the next start.
+	d.Roles = append(d.Roles, initRole{
+		Name:        su.Name,
+		Ident:       escape.SQLIdent(su.Name),
+		Literal:     escape.SQLLiteral(su.Name),
+		PasswordVar: su.PasswordVar,
+		PsqlVar:     "azagen_password_superuser",
+		Attributes:  "LOGIN SUPERUSER",
+		Why:         "the healthcheck and these scripts, over the socket",
+	})
 	for i, r := range normalize.ServerRoles(c, st, svc) {
 		attrs := []string{"LOGIN", "NOINHERIT", "NOSUPERUSER", "NOCREATEDB", "NOCREATEROLE", "NOBYPASSRLS"}
 		if r.Replication {
@@ -224,6 +248,32 @@ func ReplicaBootstrap(c *model.Config, st *model.Stack, svc *model.Service) (out
 	data, err := execTemplate("replica-bootstrap.sh.tmpl", d)
 	if err != nil {
 		return output.File{}, fmt.Errorf("render %s: %v", p, err)
+	}
+	return output.File{Path: p, Data: data, Mode: 0o755}, nil
+}
+
+// Reconcile renders the day-2 script of a primary or single postgres
+// service (templates/postgres-reconcile.sh.tmpl), which the image's
+// auto-config entrypoint execs through AZAGEN_EXEC: on an initialized data
+// directory it runs the roles script on a socket-only temporary server
+// started with the real command, then execs the official entrypoint.
+func Reconcile(st *model.Stack, svc *model.Service) (output.File, error) {
+	p := model.ReconcilePath(st.Key)
+	if svc.Postgres == nil || svc.Postgres.Role == model.RoleReplica {
+		return output.File{}, fmt.Errorf("render %s: service %s is not a primary or single postgres service", p, svc.Key)
+	}
+	data, err := execTemplate("postgres-reconcile.sh.tmpl", struct {
+		Header, Stack, Service, RolesScript, InitdbDir, ExecTarget string
+	}{
+		Header:      strings.TrimSuffix(output.HashComment(), "\n"),
+		Stack:       st.Name,
+		Service:     svc.Key,
+		RolesScript: path.Join(model.ContainerInitdbDir, path.Base(model.RolesInitPath(st.Key))),
+		InitdbDir:   model.ContainerInitdbDir,
+		ExecTarget:  model.ContainerOfficialEntrypoint,
+	})
+	if err != nil {
+		return output.File{}, fmt.Errorf("render %s: %w", p, err)
 	}
 	return output.File{Path: p, Data: data, Mode: 0o755}, nil
 }

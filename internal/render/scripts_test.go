@@ -124,8 +124,16 @@ func TestRolesInit(t *testing.T) {
 				}
 			}
 			for _, r := range c.Roles {
-				if (r.Superuser || r.PgBouncerOnly) && strings.Contains(script, `ROLE "`+r.Name+`"`) {
-					t.Errorf("role %s (superuser %v, pgbouncer_only %v) must not be created or altered", r.Name, r.Superuser, r.PgBouncerOnly)
+				if r.PgBouncerOnly && strings.Contains(script, `ROLE "`+r.Name+`"`) {
+					t.Errorf("role %s (pgbouncer_only) must not be created or altered", r.Name)
+				}
+				// The superuser only gets its password again (a rotated
+				// POSTGRES_PASSWORD applies on the next start), nothing else.
+				if r.Superuser {
+					want := `ALTER ROLE "` + r.Name + `" WITH LOGIN SUPERUSER PASSWORD :'azagen_password_superuser';`
+					if got := strings.Count(script, `ALTER ROLE "`+r.Name+`"`); got != 1 || !strings.Contains(script, want) {
+						t.Errorf("superuser %s: want exactly %q", r.Name, want)
+					}
 				}
 			}
 			for _, slot := range normalize.ReplicaSlots(c, st, svc) {

@@ -28,6 +28,8 @@ const (
 	// StageCerts: `azagen vet --certs DIR`, the certificates and keys in a
 	// certificate directory.
 	StageCerts Stage = "certs"
+	// StageEnvFile: an operator's .env, checked by vet --env-file.
+	StageEnvFile Stage = "env-file"
 )
 
 // Label is how the docs rules table names the stage ("Checked on").
@@ -70,6 +72,7 @@ const (
 	BackupRetentionFull    = "backup-retention-full"
 	BackupScheduleFull     = "backup-schedule-full"
 	BackupService          = "backup-service"
+	ComposeLiteral         = "compose-literal"
 	ConfigLoaded           = "config-loaded"
 	EnvDerivedClash        = "env-derived-clash"
 	EnvMessageSafe         = "env-message-safe"
@@ -81,8 +84,11 @@ const (
 	HealthcheckTiming      = "healthcheck-timing"
 	HostPortUnique         = "host-port-unique"
 	LeastCapabilities      = "least-capabilities"
+	MountImageLayout       = "mount-image-layout"
 	ListenAdmitsPeers      = "listen-admits-peers"
+	PgBouncerFDLimit       = "pgbouncer-fd-limit"
 	PoolWithinLimits       = "pool-within-limits"
+	PostgresPidsLimit      = "postgres-pids-limit"
 	PortsAgree             = "ports-agree"
 	PublishLoopback        = "publish-loopback"
 	ReadOnlyRootfs         = "read-only-rootfs"
@@ -95,6 +101,7 @@ const (
 	StandbyNotBelowPrimary = "standby-not-below-primary"
 	TLSMinProtocol         = "tls-min-protocol"
 	TLSVerifyFull          = "tls-verify-full"
+	SuperuserIdentity      = "superuser-identity"
 	VolumeNameUnique       = "volume-name-unique"
 	WalLevelSenders        = "wal-level-senders"
 	// rendered compose files (KICS docker-compose queries and azagen's own)
@@ -131,6 +138,13 @@ const (
 	TLSCertFiles  = "tls-cert-files"
 	TLSCertNames  = "tls-cert-names"
 	TLSKeyPrivate = "tls-key-private"
+	// an operator's .env (vet --env-file)
+	EnvFileDuplicate = "env-file-duplicate"
+	EnvFileLiteral   = "env-file-literal"
+	EnvFileRequired  = "env-file-required"
+	EnvFileSyntax    = "env-file-syntax"
+	EnvFileUnknown   = "env-file-unknown"
+	EnvFileValue     = "env-file-value"
 )
 
 // All is every rule, in the order `azagen rules` and the docs print them:
@@ -151,6 +165,7 @@ var All = []Rule{
 	{BackupRetentionFull, diag.Error, StageModel, "backup retention keeps at least one full backup"},
 	{BackupScheduleFull, diag.Error, StageModel, "a backup schedule takes full backups (differential and incremental backups need one)"},
 	{BackupService, diag.Error, StageModel, "a stack backs up one of its own postgres services, a primary or single server, never a standby"},
+	{ComposeLiteral, diag.Error, StageModel, "a path compose would interpolate ('$' in a volume target or tmpfs path) is refused; literal strings azagen writes (environment literals, commands, healthcheck tests) are escaped as $$"},
 	{ConfigLoaded, diag.Error, StageModel, "every config file mounted into a postgres container is loaded by its command"},
 	{EnvDerivedClash, diag.Error, StageModel, "a service does not set a variable the connection model derives for it"},
 	{EnvMessageSafe, diag.Error, StageModel, "defaults and required messages contain no '}', '$' or control characters, which compose interpolation cannot hold"},
@@ -163,8 +178,11 @@ var All = []Rule{
 	{HostPortUnique, diag.Error, StageModel, "host ports are unique across all stacks, so any of them can run side by side"},
 	{LeastCapabilities, diag.Error, StageModel, "a service drops ALL capabilities unless security.reason says why it needs them (KICS container_capabilities_unrestricted)"},
 	{ListenAdmitsPeers, diag.Error, StageModel, "a server that peers reach over the compose network must not listen on loopback only"},
+	{MountImageLayout, diag.Error, StageModel, "no mount the PostgreSQL 18 image ignores or refuses (/var/lib/postgresql/data, a mount inside the data volume, PGDATA off the volume) and none over a file or volume azagen mounts"},
+	{PgBouncerFDLimit, diag.Error, StageModel, "PgBouncer's capacity (max_client_conn, max_db_connections per database) fits an open-file limit a container can get; the compose file sets ulimits.nofile to it"},
 	{PoolWithinLimits, diag.Error, StageModel, "PgBouncer's server connections fit the server's max_connections and the auth role's connection limit"},
 	{PortsAgree, diag.Error, StageModel, "a published container port is the port the service listens on (postgres port, listen_port)"},
+	{PostgresPidsLimit, diag.Error, StageModel, "a postgres service's pids limit holds every process the server may run: max_connections of the largest workload profile, workers, WAL senders and auxiliary processes"},
 	{PublishLoopback, diag.Error, StageModel, "a port is published on 127.0.0.1 unless expose_reason explains a wider host_ip"},
 	{ReadOnlyRootfs, diag.Error, StageModel, "a service runs with a read-only root filesystem unless security.reason says why it cannot"},
 	{ReferenceExists, diag.Error, StageModel, "every network, volume, service and role a service names is declared"},
@@ -176,6 +194,7 @@ var All = []Rule{
 	{StandbyNotBelowPrimary, diag.Error, StageModel, "a standby's max_connections, max_worker_processes, max_wal_senders, max_prepared_transactions and max_locks_per_transaction are at least the primary's"},
 	{TLSMinProtocol, diag.Error, StageModel, "servers accept TLS 1.3 only, unless tls.min_protocol_reason says why TLS 1.2 must stay"},
 	{TLSVerifyFull, diag.Error, StageModel, "every connection across a network verifies the server's certificate and name (sslmode verify-full) unless a reason is written"},
+	{SuperuserIdentity, diag.Error, StageModel, "exactly one role is the superuser, named postgres as the image's OS user; POSTGRES_USER and POSTGRES_DB are derived from it and postgresql.database"},
 	{VolumeNameUnique, diag.Error, StageModel, "volume names are unique across stacks, so stacks never share data by accident"},
 	{WalLevelSenders, diag.Error, StageModel, "wal_level and max_wal_senders allow the replication the model declares"},
 	{KicsCgroupNotDefault, diag.Error, StageRendered, "cgroup_parent is not set"},
@@ -208,6 +227,12 @@ var All = []Rule{
 	{TLSCertFiles, diag.Error, StageCerts, "every certificate, key and CA file a stack mounts exists, parses, and the key matches its certificate"},
 	{TLSCertNames, diag.Error, StageCerts, "a server certificate's SANs cover every name its clients dial"},
 	{TLSKeyPrivate, diag.Error, StageCerts, "a private key file is readable by its owner only (PostgreSQL also accepts root-owned with group read)"},
+	{EnvFileDuplicate, diag.Error, StageEnvFile, ".env sets a variable twice; compose keeps the last"},
+	{EnvFileLiteral, diag.Error, StageEnvFile, ".env holds a value compose's parser would change ('$' or ' #' unquoted, '$' or '\\' in double quotes): the container would get another value"},
+	{EnvFileRequired, diag.Error, StageEnvFile, ".env sets every variable the stack requires, non-empty"},
+	{EnvFileSyntax, diag.Error, StageEnvFile, ".env has a line compose cannot read, or a value that spans lines"},
+	{EnvFileUnknown, diag.Warning, StageEnvFile, ".env sets a variable the stack does not read (a misspelt name)"},
+	{EnvFileValue, diag.Error, StageEnvFile, "a .env value is one its consumer accepts (POSTGRES_WORKLOAD_TYPE, POSTGRES_STORAGE_TYPE: the auto-config profiles)"},
 }
 
 // Lookup returns the rule with the given ID.

@@ -20,7 +20,7 @@ const moduleRoot = "../.."
 func TestCatalogueWellFormed(t *testing.T) {
 	seen := map[string]bool{}
 	stages := map[rules.Stage]bool{rules.StageInput: true, rules.StageModel: true, rules.StageRendered: true,
-		rules.StageOutput: true, rules.StageDocs: true, rules.StageCerts: true}
+		rules.StageOutput: true, rules.StageDocs: true, rules.StageCerts: true, rules.StageEnvFile: true}
 	for _, r := range rules.All {
 		if r.ID == "" || r.Summary == "" || seen[r.ID] {
 			t.Errorf("rule %q: empty or duplicate", r.ID)

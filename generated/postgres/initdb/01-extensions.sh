@@ -9,7 +9,7 @@ set -Eeuo pipefail
 
 psql -v ON_ERROR_STOP=1 --no-psqlrc --no-password \
 	--username "${POSTGRES_USER:-postgres}" \
-	--dbname "${POSTGRES_DB:-${POSTGRES_USER:-postgres}}" <<'SQL'
+	--dbname "${POSTGRES_DB:-postgres}" <<'SQL'
 CREATE EXTENSION IF NOT EXISTS pg_cron CASCADE;
 CREATE EXTENSION IF NOT EXISTS pg_stat_monitor CASCADE;
 CREATE EXTENSION IF NOT EXISTS pg_stat_statements CASCADE;

@@ -4,7 +4,8 @@
 # Creates the roles the clients of the postgres service postgres (aza-pg-primary stack)
 # log in as, and the replication slots of its replicas, and PgBouncer's auth_query
 # function. The official entrypoint runs it once, from /docker-entrypoint-initdb.d, when it
-# initializes an empty data directory: as $POSTGRES_USER, on $POSTGRES_DB. Every
+# initializes an empty data directory: as the superuser, on the database of
+# postgresql.database (the POSTGRES_USER and POSTGRES_DB compose derives). Every
 # statement is idempotent, so running it again only re-applies the passwords and
 # attributes below.
 #
@@ -18,9 +19,9 @@ log() {
 	printf '[azagen-roles] %s\n' "$*" >&2
 }
 
-password_vars=(PGBOUNCER_AUTH_PASS POSTGRES_EXPORTER_PASSWORD PG_REPLICATION_PASSWORD)
+role_passwords=(POSTGRES_PASSWORD PGBOUNCER_AUTH_PASS POSTGRES_EXPORTER_PASSWORD PG_REPLICATION_PASSWORD)
 missing=()
-for var in "${password_vars[@]}"; do
+for var in "${role_passwords[@]}"; do
 	value=${!var:-}
 	if [[ -z $value ]]; then
 		missing+=("$var (unset or empty)")
@@ -34,8 +35,8 @@ if ((${#missing[@]} > 0)); then
 fi
 
 psql -X -q -v ON_ERROR_STOP=1 --no-password \
-	--username "${POSTGRES_USER:-postgres}" \
-	--dbname "${POSTGRES_DB:-${POSTGRES_USER:-postgres}}" <<'SQL'
+	--username 'postgres' \
+	--dbname 'postgres' <<'SQL'
 -- Keep the passwords below out of the server log, whatever the server's
 -- logging settings, pgaudit and pg_stat_statements say.
 SET log_statement = 'none';
@@ -43,6 +44,12 @@ SET log_min_duration_statement = -1;
 SET log_min_error_statement = 'panic';
 SET pgaudit.log = 'none';
 SET pg_stat_statements.track_utility = off;
+
+-- Role postgres, used by the healthcheck and these scripts, over the socket.
+\getenv azagen_password_superuser POSTGRES_PASSWORD
+SELECT 'CREATE ROLE "postgres"' WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'postgres') \gexec
+ALTER ROLE "postgres" WITH LOGIN SUPERUSER PASSWORD :'azagen_password_superuser';
+\unset azagen_password_superuser
 
 -- Role pgbouncer_auth, used by pgbouncer: auth_query and healthcheck of PgBouncer.
 \getenv azagen_password_1_pgbouncer_auth PGBOUNCER_AUTH_PASS
@@ -125,4 +132,4 @@ GRANT EXECUTE ON FUNCTION pgbouncer.get_auth(text) TO "pgbouncer_auth";
 \endif
 SQL
 
-log "roles ready: pgbouncer_auth postgres_exporter replicator"
+log "roles ready: postgres pgbouncer_auth postgres_exporter replicator"

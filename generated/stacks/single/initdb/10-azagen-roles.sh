@@ -3,7 +3,8 @@
 #
 # Creates the roles the clients of the postgres service postgres (aza-pg-single stack)
 # log in as. The official entrypoint runs it once, from /docker-entrypoint-initdb.d, when it
-# initializes an empty data directory: as $POSTGRES_USER, on $POSTGRES_DB. Every
+# initializes an empty data directory: as the superuser, on the database of
+# postgresql.database (the POSTGRES_USER and POSTGRES_DB compose derives). Every
 # statement is idempotent, so running it again only re-applies the passwords and
 # attributes below.
 #
@@ -17,9 +18,9 @@ log() {
 	printf '[azagen-roles] %s\n' "$*" >&2
 }
 
-password_vars=(POSTGRES_EXPORTER_PASSWORD)
+role_passwords=(POSTGRES_PASSWORD POSTGRES_EXPORTER_PASSWORD)
 missing=()
-for var in "${password_vars[@]}"; do
+for var in "${role_passwords[@]}"; do
 	value=${!var:-}
 	if [[ -z $value ]]; then
 		missing+=("$var (unset or empty)")
@@ -33,8 +34,8 @@ if ((${#missing[@]} > 0)); then
 fi
 
 psql -X -q -v ON_ERROR_STOP=1 --no-password \
-	--username "${POSTGRES_USER:-postgres}" \
-	--dbname "${POSTGRES_DB:-${POSTGRES_USER:-postgres}}" <<'SQL'
+	--username 'postgres' \
+	--dbname 'postgres' <<'SQL'
 -- Keep the passwords below out of the server log, whatever the server's
 -- logging settings, pgaudit and pg_stat_statements say.
 SET log_statement = 'none';
@@ -42,6 +43,12 @@ SET log_min_duration_statement = -1;
 SET log_min_error_statement = 'panic';
 SET pgaudit.log = 'none';
 SET pg_stat_statements.track_utility = off;
+
+-- Role postgres, used by the healthcheck and these scripts, over the socket.
+\getenv azagen_password_superuser POSTGRES_PASSWORD
+SELECT 'CREATE ROLE "postgres"' WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'postgres') \gexec
+ALTER ROLE "postgres" WITH LOGIN SUPERUSER PASSWORD :'azagen_password_superuser';
+\unset azagen_password_superuser
 
 -- Role postgres_exporter, used by postgres_exporter: metrics.
 \getenv azagen_password_1_postgres_exporter POSTGRES_EXPORTER_PASSWORD
@@ -54,4 +61,4 @@ GRANT pg_monitor TO "postgres_exporter" WITH INHERIT TRUE;
 
 SQL
 
-log "roles ready: postgres_exporter"
+log "roles ready: postgres postgres_exporter"
