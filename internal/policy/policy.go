@@ -55,9 +55,9 @@ var checks = []struct {
 	{rules.SettingNotOverridden, settingNotOverridden},
 	{rules.StacksPresent, stacksPresent},
 	{rules.StandbyNotBelowPrimary, standbyNotBelowPrimary},
+	{rules.SuperuserIdentity, superuserIdentity},
 	{rules.TLSMinProtocol, tlsMinProtocol},
 	{rules.TLSVerifyFull, tlsVerifyFull},
-	{rules.SuperuserIdentity, superuserIdentity},
 	{rules.VolumeNameUnique, volumeNameUnique},
 	{rules.WalLevelSenders, walLevelSenders},
 }
