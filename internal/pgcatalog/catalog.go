@@ -82,7 +82,8 @@ type Function struct {
 func (f *Function) Accepts(n int) bool {
 	lo, hi := len(f.Args)-f.NDefaults, len(f.Args)
 	if f.Variadic {
-		return n >= lo-1 || n >= lo
+		// The variadic parameter takes one value or more.
+		return n >= lo
 	}
 	return n >= lo && n <= hi
 }
