@@ -81,6 +81,9 @@ func decodeLiteral(b []byte) (string, []int, bool) {
 		}
 		indent = b[ls:end]
 	}
+	if !multi {
+		i++ // the opening quote
+	}
 	var out []byte
 	var offs []int
 	atLineStart := multi
