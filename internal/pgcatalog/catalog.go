@@ -11,11 +11,15 @@
 // line, tab-separated, sections "@core" and "@extension NAME":
 //
 //	T typname typcategory
-//	R schema relname relkind name:type name:type ...
-//	F schema proname prokind proretset rettype argtype,argtype,... pronargdefaults variadic name:type ...
+//	R schema relname relkind readable name:type name:type! ...
+//	F schema proname prokind proretset rettype executable argtype,... pronargdefaults variadic name:type ...
 //
 // where F's last field lists the OUT/TABLE columns of a set-returning
 // function and types are pg_type.typname (int8, float8, _text, ...).
+// readable ("r", or "-"), executable ("x", or "-") and a column's "!"
+// record what the predefined role pg_monitor, which azagen's monitoring
+// roles get, may read and call; "s" in either says it has no USAGE on the
+// schema. PUBLIC's grants count.
 package pgcatalog
 
 import (
@@ -37,6 +41,8 @@ type Column struct {
 	Name string
 	// Type is the pg_type.typname, e.g. "int8", "text", "_text", "sql_identifier".
 	Type string
+	// Hidden says pg_monitor may not read the column (the table is readable or not apart).
+	Hidden bool
 }
 
 // Relation is a table, view, materialized view, foreign table or sequence.
@@ -45,6 +51,9 @@ type Relation struct {
 	// Kind is pg_class.relkind: 'r', 'v', 'm', 'f', 'p' or 'S'.
 	Kind    byte
 	Columns []Column
+	// Readable says pg_monitor may SELECT from the whole relation; SchemaDenied that it has
+	// no USAGE on the schema, so nothing in it is reachable.
+	Readable, SchemaDenied bool
 	// Extension is the extension that creates it, "" for core.
 	Extension string
 }
@@ -74,7 +83,9 @@ type Function struct {
 	NDefaults int
 	Variadic  bool
 	// Out are the OUT or TABLE columns, in order.
-	Out       []Column
+	Out []Column
+	// Executable says pg_monitor may call it; SchemaDenied that it has no USAGE on the schema.
+	Executable, SchemaDenied bool
 	Extension string
 }
 
@@ -134,17 +145,17 @@ func parse(s string) (*Catalog, error) {
 		switch {
 		case f[0] == "T" && len(f) == 3 && len(f[2]) == 1:
 			c.types[f[1]] = f[2][0]
-		case f[0] == "R" && len(f) == 5 && len(f[3]) == 1:
-			c.relations = append(c.relations, &Relation{Schema: f[1], Name: f[2], Kind: f[3][0], Columns: columns(f[4]), Extension: ext})
-		case f[0] == "F" && len(f) == 10 && len(f[3]) == 1:
-			nd, err := strconv.Atoi(f[7])
+		case f[0] == "R" && len(f) == 6 && len(f[3]) == 1:
+			c.relations = append(c.relations, &Relation{Schema: f[1], Name: f[2], Kind: f[3][0], Readable: f[4] == "r", SchemaDenied: f[4] == "s", Columns: columns(f[5]), Extension: ext})
+		case f[0] == "F" && len(f) == 11 && len(f[3]) == 1:
+			nd, err := strconv.Atoi(f[8])
 			if err != nil {
 				return nil, bad()
 			}
-			fn := &Function{Schema: f[1], Name: f[2], Kind: f[3][0], RetSet: f[4] == "t", Result: f[5],
-				NDefaults: nd, Variadic: f[8] == "t", Out: columns(f[9]), Extension: ext}
-			if f[6] != "" {
-				fn.Args = strings.Split(f[6], ",")
+			fn := &Function{Schema: f[1], Name: f[2], Kind: f[3][0], RetSet: f[4] == "t", Result: f[5], Executable: f[6] == "x", SchemaDenied: f[6] == "s",
+				NDefaults: nd, Variadic: f[9] == "t", Out: columns(f[10]), Extension: ext}
+			if f[7] != "" {
+				fn.Args = strings.Split(f[7], ",")
 			}
 			c.functions = append(c.functions, fn)
 		default:
@@ -158,7 +169,8 @@ func columns(s string) []Column {
 	var out []Column
 	for _, nt := range strings.Fields(s) {
 		i := strings.LastIndexByte(nt, ':')
-		out = append(out, Column{Name: nt[:i], Type: nt[i+1:]})
+		typ, hidden := strings.CutSuffix(nt[i+1:], "!")
+		out = append(out, Column{Name: nt[:i], Type: typ, Hidden: hidden})
 	}
 	return out
 }

@@ -60,7 +60,8 @@ func Dump(t testing.TB, c *oracle.Cluster) string {
 	version := c.SuperuserPsql(t, "SHOW server_version")
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Catalog of names of PostgreSQL %s, dumped by dump_test.go (regen.sh); do not edit.\n", version)
-	b.WriteString("# T type category | R schema relation relkind columns(name:type) | F schema name prokind retset rettype args(types) ndefaults variadic outcolumns(name:type)\n")
+	b.WriteString("# T type category | R schema relation relkind readable columns(name:type[!]) | F schema name prokind retset rettype executable args(types) ndefaults variadic outcolumns(name:type)\n")
+	b.WriteString("# readable: r, executable: x, and a column without ! are what role pg_monitor may use; s: no USAGE on the schema.\n")
 	b.WriteString("@core\n")
 	b.WriteString(c.SuperuserPsql(t, dumpSQL(coreFilter)) + "\n")
 	for _, ext := range dumpedExtensions {
@@ -91,13 +92,16 @@ FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
 WHERE t.typrelid = 0 AND t.typcategory <> 'A' AND ` + f("pg_type", "t.oid") + `
 UNION ALL
 SELECT 2, n.nspname || '.' || c.relname, concat_ws(E'\t', 'R', n.nspname, c.relname, c.relkind,
-  coalesce((SELECT string_agg(a.attname || ':' || at.typname, ' ' ORDER BY a.attnum)
+  CASE WHEN NOT has_schema_privilege('pg_monitor', n.oid, 'USAGE') THEN 's' WHEN has_table_privilege('pg_monitor', c.oid, 'SELECT') THEN 'r' ELSE '-' END,
+  coalesce((SELECT string_agg(a.attname || ':' || at.typname
+      || CASE WHEN has_column_privilege('pg_monitor', c.oid, a.attnum, 'SELECT') THEN '' ELSE '!' END, ' ' ORDER BY a.attnum)
    FROM pg_attribute a JOIN pg_type at ON at.oid = a.atttypid
    WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped), ''))
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind IN ('r', 'v', 'm', 'f', 'p', 'S') AND ` + f("pg_class", "c.oid") + `
 UNION ALL
 SELECT 3, n.nspname || '.' || p.proname, concat_ws(E'\t', 'F', n.nspname, p.proname, p.prokind, p.proretset, rt.typname,
+  CASE WHEN NOT has_schema_privilege('pg_monitor', n.oid, 'USAGE') THEN 's' WHEN has_function_privilege('pg_monitor', p.oid, 'EXECUTE') THEN 'x' ELSE '-' END,
   coalesce((SELECT string_agg(at.typname, ',' ORDER BY u.i) FROM unnest(p.proargtypes::oid[]) WITH ORDINALITY AS u(ty, i) JOIN pg_type at ON at.oid = u.ty), ''),
   p.pronargdefaults, p.provariadic <> 0,
   coalesce((SELECT string_agg(u.n || ':' || at.typname, ' ' ORDER BY u.i)

@@ -18,6 +18,11 @@ type rel struct {
 	// cat is the catalog relation, nil for a CTE, subquery, function or join.
 	cat  *pgcatalog.Relation
 	used map[string]bool
+	// loc is where the query names it.
+	loc int32
+	// merged are columns a JOIN ... USING merged into the left side's: an unqualified
+	// reference means the left one, so this side does not make it ambiguous.
+	merged map[string]bool
 }
 
 func (r *rel) column(name string) (pgcatalog.Column, bool) {
@@ -309,9 +314,15 @@ func (a *analyzer) fromItem(n *pg_query.Node, sc *scope) ([]*rel, *Error) {
 				}
 				for _, x := range side {
 					if _, ok := x.column(u); ok {
-						x.used[u] = true
+						x.used[usedName(x, u)] = true
 					}
 				}
+			}
+			for _, x := range r {
+				if x.merged == nil {
+					x.merged = map[string]bool{}
+				}
+				x.merged[u] = true
 			}
 		}
 		if j.Quals != nil {
@@ -333,6 +344,48 @@ func (a *analyzer) fromItem(n *pg_query.Node, sc *scope) ([]*rel, *Error) {
 		return a.fromItem(n.GetRangeTableSample().Relation, sc)
 	}
 	return nil, &Error{Offset: -1, Message: "unsupported FROM item"}
+}
+
+// privileges checks, once every reference is resolved, that the monitoring role may read what
+// the query reads: the whole relation, or each column it names (with none named, any column),
+// as the executor's permission check does.
+func (a *analyzer) privileges() *Error {
+	for _, r := range a.rels {
+		if r.cat == nil || r.cat.Readable {
+			continue
+		}
+		ok := false
+		if len(r.used) == 0 {
+			ok = slices.ContainsFunc(r.cat.Columns, func(c pgcatalog.Column) bool { return !c.Hidden })
+		} else {
+			ok = true
+			for _, c := range r.cat.Columns {
+				if r.used[c.Name] && c.Hidden {
+					ok = false
+				}
+			}
+		}
+		if !ok {
+			e := errAt(r.loc, "permission denied for %s %s", relkindWord(r.cat.Kind), r.cat.Name)
+			e.Hint = "the exporter's monitoring role (pg_monitor) may not read it"
+			return e
+		}
+	}
+	return nil
+}
+
+func relkindWord(k byte) string {
+	switch k {
+	case 'v':
+		return "view"
+	case 'm':
+		return "materialized view"
+	case 'S':
+		return "sequence"
+	case 'f':
+		return "foreign table"
+	}
+	return "table"
 }
 
 func applyAlias(r *rel, al *pg_query.Alias) {
@@ -359,7 +412,10 @@ func (a *analyzer) rangeVar(rv *pg_query.RangeVar, sc *scope) (*rel, *Error) {
 		if cat == nil {
 			return nil, a.unknownRelation(rv)
 		}
-		r = &rel{alias: rv.Relname, cols: slices.Clone(cat.Columns), cat: cat, used: map[string]bool{}}
+		if cat.SchemaDenied {
+			return nil, errAt(rv.Location, "permission denied for schema %s", cat.Schema)
+		}
+		r = &rel{alias: rv.Relname, cols: slices.Clone(cat.Columns), cat: cat, used: map[string]bool{}, loc: rv.Location}
 		a.rels = append(a.rels, r)
 	}
 	if rv.Alias != nil {
@@ -565,7 +621,7 @@ func (a *analyzer) colRef(cr *pg_query.ColumnRef, sc *scope) (string, *Error) {
 		var found []*rel
 		for _, r := range s.rels {
 			inScope = append(inScope, r)
-			if _, ok := r.column(col); ok {
+			if _, ok := r.column(col); ok && !r.merged[col] {
 				found = append(found, r)
 			}
 		}

@@ -382,6 +382,14 @@ func (a *analyzer) funcCall(fc *pg_query.FuncCall, sc *scope) (*pgcatalog.Functi
 	if best.Kind == 'w' && fc.Over == nil {
 		return nil, "", errAt(fc.Location, "window function %s requires an OVER clause", shown)
 	}
+	if best.SchemaDenied {
+		return nil, "", errAt(fc.Location, "permission denied for schema %s", best.Schema)
+	}
+	if !best.Executable {
+		e := errAt(fc.Location, "permission denied for function %s", best.Name)
+		e.Hint = "the exporter's monitoring role (pg_monitor) may not call it"
+		return nil, "", e
+	}
 	a.funcs[display(best.Schema, best.Name)] = true
 	result := best.Result
 	if polymorphic(result) {

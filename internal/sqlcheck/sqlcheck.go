@@ -12,13 +12,15 @@
 // (correlated subqueries see outer columns; an ambiguous name is an
 // error); functions by name, argument count and argument type category,
 // as the server's function lookup narrows candidates; casts to types that
-// exist. It infers each result column's type (typname and pg_type
+// exist; privileges of the role the exporter logs in as (a monitoring role,
+// which has pg_monitor): USAGE on schemas, SELECT on relations or the
+// columns named, EXECUTE on functions. It infers each result column's type (typname and pg_type
 // category) well enough to tell numbers from text.
 //
 // What it does not check (the server does, so such a query is accepted here
 // and refused there): operator existence for unusual operand types, exact
 // implicit-cast rules between categories, aggregate nesting and GROUP BY
-// completeness, privileges.
+// completeness.
 package sqlcheck
 
 import (
@@ -104,6 +106,9 @@ func Analyze(sql string, v *pgcatalog.View) (*Result, *Error) {
 	}
 	a := &analyzer{v: v, funcs: map[string]bool{}}
 	cols, e := a.selectStmt(sel, nil)
+	if e == nil {
+		e = a.privileges()
+	}
 	if e != nil {
 		return nil, e
 	}
