@@ -86,7 +86,7 @@ type Function struct {
 	Out []Column
 	// Executable says pg_monitor may call it; SchemaDenied that it has no USAGE on the schema.
 	Executable, SchemaDenied bool
-	Extension string
+	Extension                string
 }
 
 // Accepts reports whether a call with n arguments can reach this overload.
