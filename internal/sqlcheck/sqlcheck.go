@@ -75,9 +75,9 @@ func (c Column) Text() bool { return c.Category == 'S' || c.Type == "unknown" }
 type Use struct {
 	// Relation is the name as the catalog knows it, schema-qualified unless it is on the
 	// search path; Extension the extension that creates it ("" for core).
-	Relation  string
-	Extension string
-	Columns   []string
+	Relation  string   `json:"relation"`
+	Extension string   `json:"extension,omitempty"`
+	Columns   []string `json:"columns"`
 }
 
 // Result is what the query resolved to.
