@@ -14,7 +14,7 @@ func view(exts ...string) *pgcatalog.View { return pgcatalog.Load().View(exts) }
 func TestErrorPointsAtTheName(t *testing.T) {
 	for _, c := range []struct {
 		sql, at string
-		want []string
+		want    []string
 	}{
 		{"SELECT checkpoints_timed::float8 AS timed FROM pg_stat_bgwriter", "checkpoints_timed", []string{"PostgreSQL 17", "pg_stat_checkpointer.num_timed"}},
 		{"SELECT b.buffers_backend FROM pg_stat_bgwriter b", "b.buffers_backend", []string{"PostgreSQL 17", "pg_stat_io"}},
