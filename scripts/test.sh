@@ -32,6 +32,10 @@ if [ -n "$unformatted" ]; then
 fi
 go vet ./...
 go test -count=1 ./...
+# Without cgo, PostgreSQL's parser runs as WebAssembly (internal/sqlparse): the
+# same checks must pass with that build, as a `go install` without gcc gets it.
+CGO_ENABLED=0 go vet ./internal/sqlparse/ ./internal/sqlcheck/
+CGO_ENABLED=0 go test -count=1 ./internal/sqlparse/ ./internal/sqlcheck/ ./internal/policy/
 
 # Short fuzz runs: every Fuzz target for a fixed number of inputs beyond its
 # committed seed corpus (which the plain test run above already replays).
