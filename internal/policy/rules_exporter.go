@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/azagen/azagen/internal/exporternames"
 	"github.com/azagen/azagen/internal/model"
@@ -22,10 +23,34 @@ func (c *checker) eachQuery(fn func(q *model.ExporterQuery, path string)) {
 }
 
 // resolveQuery analyzes a query in the database the stacks create: PostgreSQL 18 with
-// postgresql.extensions.
+// postgresql.extensions. Several rules need the analysis; it is made once per query and
+// extension list, because parsing costs about 10 ms a query when the parser runs as
+// WebAssembly (docs/PERFORMANCE.md).
 func (c *checker) resolveQuery(q *model.ExporterQuery) (*sqlcheck.Result, *sqlcheck.Error) {
-	return sqlcheck.Analyze(q.Query, pgcatalog.Load().View(c.cfg.PostgreSQL.Extensions))
+	key := strings.Join(c.cfg.PostgreSQL.Extensions, ",") + "\x00" + q.Query
+	analyses.Lock()
+	defer analyses.Unlock()
+	if a, ok := analyses.m[key]; ok {
+		return a.res, a.err
+	}
+	res, err := sqlcheck.Analyze(q.Query, pgcatalog.Load().View(c.cfg.PostgreSQL.Extensions))
+	if len(analyses.m) >= 1024 { // a long-lived process (tests) must not grow without bound
+		clear(analyses.m)
+	}
+	analyses.m[key] = analysis{res, err}
+	return res, err
 }
+
+type analysis struct {
+	res *sqlcheck.Result
+	err *sqlcheck.Error
+}
+
+// analyses memoizes resolveQuery. Results are never modified by the rules.
+var analyses = struct {
+	sync.Mutex
+	m map[string]analysis
+}{m: map[string]analysis{}}
 
 // exporterQueryResolves: the query parses and names only what PostgreSQL 18 has.
 func exporterQueryResolves(c *checker) {
