@@ -34,6 +34,10 @@ go vet ./...
 # The integration tests start real servers; on a loaded 2-core machine the package takes
 # minutes, so the default 10-minute budget per package is too tight.
 go test -count=1 -timeout 45m ./...
+# Without cgo, PostgreSQL's parser runs as WebAssembly (internal/sqlparse): the
+# same checks must pass with that build, as a `go install` without gcc gets it.
+CGO_ENABLED=0 go vet ./internal/sqlparse/ ./internal/sqlcheck/
+CGO_ENABLED=0 go test -count=1 ./internal/sqlparse/ ./internal/sqlcheck/ ./internal/policy/
 
 # Short fuzz runs: every Fuzz target for a fixed number of inputs beyond its
 # committed seed corpus (which the plain test run above already replays).

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -103,5 +104,29 @@ func printExplanation(a *app, ex *explain.Explanation) {
 	}
 	for _, u := range ex.UsedIn {
 		fmt.Fprintf(w, "  %s:%d: %s\n", u.File, u.Line, u.Text)
+	}
+	if q := ex.Query; q != nil {
+		fmt.Fprintf(w, "\nresolves on PostgreSQL %s:\n", q.Catalog)
+		if q.Error != "" {
+			fmt.Fprintf(w, "  error: %s\n", q.Error)
+			return
+		}
+		for _, r := range q.Relations {
+			name := r.Relation
+			if r.Extension != "" {
+				name += " (extension " + r.Extension + ")"
+			}
+			fmt.Fprintf(w, "  relation %s: %s\n", name, strings.Join(r.Columns, ", "))
+		}
+		if len(q.Functions) > 0 {
+			fmt.Fprintf(w, "  functions: %s\n", strings.Join(q.Functions, ", "))
+		}
+		for _, c := range q.Columns {
+			typ := c.Type
+			if typ == "" {
+				typ = "?"
+			}
+			fmt.Fprintf(w, "  column %s %s %s\n", c.Name, typ, c.Usage)
+		}
 	}
 }

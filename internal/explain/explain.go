@@ -16,6 +16,8 @@ import (
 	"github.com/azagen/azagen/internal/model"
 	"github.com/azagen/azagen/internal/normalize"
 	"github.com/azagen/azagen/internal/output"
+	"github.com/azagen/azagen/internal/pgcatalog"
+	"github.com/azagen/azagen/internal/sqlcheck"
 )
 
 // Kinds of provenance entries.
@@ -38,6 +40,48 @@ type Explanation struct {
 	Fields  []string `json:"fields,omitempty"`
 	Sources []Source `json:"sources"`
 	UsedIn  []Use    `json:"used_in"`
+	// Query is what an exporter query resolves to, for exporter_queries.<name> and its query.
+	Query *Query `json:"query,omitempty"`
+}
+
+// Query is an exporter query as PostgreSQL 18 resolves it (internal/sqlcheck).
+type Query struct {
+	// Catalog is the PostgreSQL version of the catalog the names were resolved in.
+	Catalog string `json:"catalog"`
+	// Error is why it does not resolve, "" when it does.
+	Error     string         `json:"error,omitempty"`
+	Relations []sqlcheck.Use `json:"relations,omitempty"`
+	Functions []string       `json:"functions,omitempty"`
+	Columns   []QueryColumn  `json:"columns,omitempty"`
+}
+
+// QueryColumn is one result column: its resolved type and the usage the query declares.
+type QueryColumn struct {
+	Name string `json:"name"`
+	// Type is the pg_type name ("" when azagen cannot tell, "unknown" for an untyped literal).
+	Type  string `json:"type"`
+	Usage string `json:"usage,omitempty"`
+}
+
+// explainQuery resolves an exporter query in the stacks' database.
+func explainQuery(c *model.Config, q *model.ExporterQuery) *Query {
+	out := &Query{Catalog: pgcatalog.Load().Version}
+	res, e := sqlcheck.Analyze(q.Query, pgcatalog.Load().View(c.PostgreSQL.Extensions))
+	if e != nil {
+		out.Error = e.Error()
+		return out
+	}
+	out.Relations, out.Functions = res.Relations, res.Functions
+	for _, col := range res.Columns {
+		qc := QueryColumn{Name: col.Name, Type: col.Type}
+		for _, m := range q.Metrics {
+			if m.Column == col.Name {
+				qc.Usage = m.Usage
+			}
+		}
+		out.Columns = append(out.Columns, qc)
+	}
+	return out
 }
 
 // Source is one place that contributed to the value.
@@ -234,6 +278,11 @@ func Explain(in Input, path string) (*Explanation, error) {
 		svcKey = svc.Key
 	}
 	ex.UsedIn = findUses(in, scope, svcKey, needles)
+	if len(segs) >= 2 && segs[0].label == "exporter_queries" && (len(segs) == 2 || segs[2].label == "query") {
+		if q := in.Config.ExporterQueries[segs[1].label]; q != nil {
+			ex.Query = explainQuery(in.Config, q)
+		}
+	}
 	return ex, nil
 }
 

@@ -199,3 +199,43 @@ func TestExplainNotFound(t *testing.T) {
 		t.Errorf("hidden field: %v", err)
 	}
 }
+
+// TestExplainExporterQuery: an exporter query is explained with the relations and columns it
+// resolves to in PostgreSQL 18, and each result column with its type and declared usage.
+func TestExplainExporterQuery(t *testing.T) {
+	res := repotest.Compile(t)
+	for _, name := range slices.Sorted(maps.Keys(res.Config.ExporterQueries)) {
+		q := res.Config.ExporterQueries[name]
+		for _, p := range []string{"exporter_queries." + name, "exporter_queries." + name + ".query"} {
+			ex, err := Explain(explainInput(res), p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ex.Query == nil || ex.Query.Error != "" {
+				t.Fatalf("%s: query %+v", p, ex.Query)
+			}
+			if len(ex.Query.Columns) != len(q.Metrics) {
+				t.Errorf("%s: %d columns %+v, the query declares %d metrics", p, len(ex.Query.Columns), ex.Query.Columns, len(q.Metrics))
+			}
+			for _, c := range ex.Query.Columns {
+				if c.Type == "" || c.Usage == "" {
+					t.Errorf("%s: column %+v has no type or usage", p, c)
+				}
+			}
+			for _, r := range ex.Query.Relations {
+				for _, col := range r.Columns {
+					if !strings.Contains(q.Query, col) {
+						t.Errorf("%s: relation %s column %s is not named in the query %q", p, r.Relation, col, q.Query)
+					}
+				}
+			}
+		}
+	}
+	ex, err := Explain(explainInput(res), "exporter_queries")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ex.Query != nil {
+		t.Errorf("exporter_queries itself has a query explanation %+v", ex.Query)
+	}
+}

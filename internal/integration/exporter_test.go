@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"context"
 	"io"
 	"maps"
 	"net/http"
@@ -12,7 +13,9 @@ import (
 	"time"
 
 	"github.com/azagen/azagen/internal/compile"
+	"github.com/azagen/azagen/internal/diag"
 	"github.com/azagen/azagen/internal/model"
+	"github.com/azagen/azagen/internal/rules"
 	"github.com/azagen/azagen/internal/testing/oracle"
 )
 
@@ -63,12 +66,26 @@ func TestExporterScrapesRenderedQueries(t *testing.T) {
 	// The negative control: the same setup with one more query, on a column PostgreSQL 18
 	// removed (pg_stat_io.op_bytes, present in 16 and 17), must make the scrape fail. It is
 	// what proves that the checks above can see a broken query at all.
+	//
+	// azagen now refuses that query at compile time (exporter-query-resolves), so the file the
+	// exporter reads is the rendered one plus the query's entry, as azagen rendered it before
+	// it could see the removed column.
 	t.Run("removed column fails the scrape", func(t *testing.T) {
-		bad := compileStacks(t, "testdata/exporter_query_op_bytes.cue")
-		if _, ok := bad.Config.ExporterQueries["pg_stat_io_op_bytes"]; !ok {
-			t.Fatal("the overlay did not add its query")
+		refused, err := compile.Compile(context.Background(), []string{stacksSource, "testdata/exporter_query_op_bytes.cue"})
+		if err != nil {
+			t.Fatal(err)
 		}
-		exp := startExporter(t, exporterBin, bad, pg, stack, exporterService)
+		if !slices.ContainsFunc(refused.Diags, func(d diag.Diagnostic) bool {
+			return d.Rule == rules.ExporterQueryResolves && strings.Contains(d.Message, `"op_bytes"`) && strings.Contains(d.Message, "PostgreSQL 18") && d.Pos.Line > 0
+		}) {
+			t.Fatalf("azagen does not refuse the op_bytes query with a position:\n%v", refused.Diags)
+		}
+		bad := *res
+		bad.Output = maps.Clone(res.Output)
+		f := bad.Output[model.ExporterQueriesPath]
+		f.Data = append(slices.Clone(f.Data), []byte(opBytesQueryYAML)...)
+		bad.Output[model.ExporterQueriesPath] = f
+		exp := startExporter(t, exporterBin, &bad, pg, stack, exporterService)
 		metrics := exp.scrape(t)
 		checkMetric(t, metrics, "pg_up", "1")
 		checkMetric(t, metrics, "pg_exporter_user_queries_load_error", "0")
@@ -86,6 +103,26 @@ func TestExporterScrapesRenderedQueries(t *testing.T) {
 		}
 	})
 }
+
+// opBytesQueryYAML is testdata/exporter_query_op_bytes.cue's query as an entry of the
+// exporter's queries file.
+const opBytesQueryYAML = `pg_stat_io_op_bytes:
+  query: SELECT backend_type, object, context, op_bytes::float8 AS op_bytes FROM pg_stat_io WHERE backend_type IS NOT NULL
+  master: true
+  metrics:
+    - backend_type:
+        usage: LABEL
+        description: Backend type
+    - object:
+        usage: LABEL
+        description: Target object
+    - context:
+        usage: LABEL
+        description: I/O context
+    - op_bytes:
+        usage: GAUGE
+        description: Bytes per I/O operation
+`
 
 // runningExporter is a postgres_exporter started by startExporter.
 type runningExporter struct {

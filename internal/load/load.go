@@ -43,6 +43,8 @@ type Source struct {
 	Value cue.Value
 	// Files are the user's files in load order: stacks.cue, then overlays.
 	Files []string
+	// contents are the files' bytes by name, for positions inside string literals.
+	contents map[string][]byte
 }
 
 // ReadError is an I/O failure reading an input file; it is not a problem
@@ -149,7 +151,11 @@ func Sources(paths []string, contents [][]byte) (*Source, diag.List) {
 		d.Sort()
 		return nil, d
 	}
-	return &Source{Value: v, Files: slices.Clone(paths)}, nil
+	src := &Source{Value: v, Files: slices.Clone(paths), contents: map[string][]byte{}}
+	for i, p := range paths {
+		src.contents[p] = contents[i]
+	}
+	return src, nil
 }
 
 func checkPackage(f *ast.File) (diag.Diagnostic, bool) {

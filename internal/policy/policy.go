@@ -34,6 +34,10 @@ var checks = []struct {
 	{rules.EnvMessageSafe, envMessageSafe},
 	{rules.EnvVariableConsistent, envVariableConsistent},
 	{rules.ExporterLeastPrivilege, exporterLeastPrivilege},
+	{rules.ExporterNamesOwned, exporterNamesOwned},
+	{rules.ExporterQueryColumns, exporterQueryColumns},
+	{rules.ExporterQueryResolves, exporterQueryResolves},
+	{rules.ExporterQueryVersion, exporterQueryVersion},
 	{rules.GucValid, gucValid},
 	{rules.HbaLeastPrivilege, hbaLeastPrivilege},
 	{rules.HealthcheckConsistent, healthcheckConsistent},
@@ -77,6 +81,20 @@ func (c *checker) report(path, format string, args ...any) {
 		Path:     path,
 		Message:  fmt.Sprintf(format, args...),
 	})
+}
+
+// reportAt is report with a position inside the string at path: offset is a byte offset into
+// the string's value. Positioners that cannot look into strings give the string's position.
+func (c *checker) reportAt(path string, offset int, format string, args ...any) {
+	c.report(path, format, args...)
+	if sp, ok := c.pos.(stringPositioner); ok && offset >= 0 {
+		c.diags[len(c.diags)-1].Pos = sp.StringPos(path, offset)
+	}
+}
+
+// stringPositioner is a Positioner that can point inside a string literal (load.Source).
+type stringPositioner interface {
+	StringPos(path string, offset int) diag.Position
 }
 
 // Check runs every rule over a normalized model.

@@ -78,6 +78,10 @@ const (
 	EnvMessageSafe         = "env-message-safe"
 	EnvVariableConsistent  = "env-variable-consistent"
 	ExporterLeastPrivilege = "exporter-least-privilege"
+	ExporterNamesOwned     = "exporter-names-owned"
+	ExporterQueryColumns   = "exporter-query-columns"
+	ExporterQueryResolves  = "exporter-query-resolves"
+	ExporterQueryVersion   = "exporter-query-version"
 	GucValid               = "guc-valid"
 	HbaLeastPrivilege      = "hba-least-privilege"
 	HealthcheckConsistent  = "healthcheck-consistent"
@@ -171,6 +175,10 @@ var All = []Rule{
 	{EnvMessageSafe, diag.Error, StageModel, "defaults and required messages contain no '}', '$' or control characters, which compose interpolation cannot hold"},
 	{EnvVariableConsistent, diag.Error, StageModel, "one variable has one default and one meaning within a stack"},
 	{ExporterLeastPrivilege, diag.Error, StageModel, "exporters log in as a dedicated monitoring role, never as the superuser"},
+	{ExporterNamesOwned, diag.Error, StageModel, "an exporter query's metric <query>_<column> is not one the pinned postgres_exporter exports itself, and no LABEL column is a label it adds (both recorded from the real exporter)"},
+	{ExporterQueryColumns, diag.Error, StageModel, "an exporter query's result columns are exactly its declared metrics; a LABEL is text-like and a GAUGE or COUNTER numeric, by the resolved types"},
+	{ExporterQueryResolves, diag.Error, StageModel, "an exporter query parses with PostgreSQL's parser and every relation, column, function and type it names exists in PostgreSQL 18 with the stack's extensions (catalog from a real server)"},
+	{ExporterQueryVersion, diag.Error, StageModel, "an exporter query's min_version is not above the PostgreSQL major the stacks run"},
 	{GucValid, diag.Error, StageModel, "every GUC name and value is valid for PostgreSQL 18 (catalog from a real server's pg_settings); an extension GUC needs its extension preloaded or created"},
 	{HbaLeastPrivilege, diag.Error, StageModel, "pg_hba rules use scram-sha-256 (or peer on the socket) and admit no address range wider than declared; never 0.0.0.0/0"},
 	{HealthcheckConsistent, diag.Error, StageModel, "a service kind has the same healthcheck in every stack unless an override gives a reason"},
