@@ -129,6 +129,8 @@ type Stack struct {
 	Networks    map[string]*Network     `json:"networks"`
 	Volumes     map[string]*Volume      `json:"volumes"`
 	Services    map[string]*Service     `json:"services"`
+	// Kubernetes is the CloudNativePG target; nil when the stack has none.
+	Kubernetes *Kubernetes `json:"kubernetes"`
 }
 
 // Network is a compose network of a stack.
