@@ -136,7 +136,7 @@ func Render(cfg *model.Config, st *model.Stack) (*Stack, error) {
 		origins["metadata.namespace"] = kp + ".namespace"
 		origins["metadata.labels"] = sp + ".name"
 		return obj().set("name", str(objName)).set("namespace", str(k.Namespace)).
-			set("labels", obj().set("app.kubernetes.io/part-of", str(name)).set("app.kubernetes.io/managed-by", str("azagen")).n)
+			set("labels", obj().set("app.kubernetes.io/name", str(objName)).set("app.kubernetes.io/part-of", str(name)).set("app.kubernetes.io/managed-by", str("azagen")).n)
 	}
 
 	// ImageCatalog
