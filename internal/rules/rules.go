@@ -144,7 +144,7 @@ var All = []Rule{
 	{K8sPoolMode, diag.Error, StageModel, "Kubernetes target: PgBouncer's pool_mode is one a CNPG Pooler accepts (session or transaction)"},
 	{K8sReplicaCluster, diag.Error, StageModel, "Kubernetes target: a replica stack streams from a primary whose stack has a kubernetes block in the same namespace"},
 	{K8sSettingOwned, diag.Error, StageModel, "Kubernetes target: a setting CNPG owns is moved to its field or dropped when CNPG sets the same value, and refused otherwise, with the reason"},
-	{K8sWalLevelMinimal, diag.Error, StageModel, "Kubernetes target: wal_level minimal needs one instance, kubernetes.skip_wal_archiving and max_wal_senders 0"},
+	{K8sWalLevelMinimal, diag.Error, StageModel, "Kubernetes target: wal_level minimal needs one instance and kubernetes.skip_wal_archiving (max_wal_senders 0 is wal-level-senders)"},
 	{LeastCapabilities, diag.Error, StageModel, "a service drops ALL capabilities unless security.reason says why it needs them (KICS container_capabilities_unrestricted)"},
 	{ListenAdmitsPeers, diag.Error, StageModel, "a server that peers reach over the compose network must not listen on loopback only"},
 	{PoolWithinLimits, diag.Error, StageModel, "PgBouncer's server connections fit the server's max_connections and the auth role's connection limit"},
