@@ -42,18 +42,22 @@ import (
 	"k8s.io/apiextensions-apiserver/pkg/apis/apiextensions"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	structuralschema "k8s.io/apiextensions-apiserver/pkg/apiserver/schema"
+	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema/cel"
 	structuraldefaulting "k8s.io/apiextensions-apiserver/pkg/apiserver/schema/defaulting"
+	structurallisttype "k8s.io/apiextensions-apiserver/pkg/apiserver/schema/listtype"
 	schemaobjectmeta "k8s.io/apiextensions-apiserver/pkg/apiserver/schema/objectmeta"
 	structuralpruning "k8s.io/apiextensions-apiserver/pkg/apiserver/schema/pruning"
 	apiservervalidation "k8s.io/apiextensions-apiserver/pkg/apiserver/validation"
-	"k8s.io/apiextensions-apiserver/pkg/registry/customresource"
 	apivalidation "k8s.io/apimachinery/pkg/api/validation"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	utiljson "k8s.io/apimachinery/pkg/util/json"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	celconfig "k8s.io/apiserver/pkg/apis/cel"
 	"sigs.k8s.io/yaml"
 )
 
@@ -155,9 +159,9 @@ func loadCRDs(dir string) (map[schema.GroupVersionKind]*crdVersion, error) {
 			}
 			gvk := schema.GroupVersionKind{Group: crd.Spec.Group, Version: v.Name, Kind: crd.Spec.Names.Kind}
 			namespaced := crd.Spec.Scope == apiextensionsv1.NamespaceScoped
-			strategy := customresource.NewStrategy(nil, namespaced, gvk, validator, nil, structural, nil, nil, nil)
+			celValidator := cel.NewValidator(structural, true, celconfig.PerCallLimit)
 			out[gvk] = &crdVersion{structural: structural, namespaced: namespaced, validate: func(ctx context.Context, u *unstructured.Unstructured) field.ErrorList {
-				return strategy.Validate(ctx, u)
+				return validateCreate(ctx, u, namespaced, validator, structural, celValidator)
 			}}
 		}
 	}
@@ -285,6 +289,38 @@ func checkCustom(c *crdVersion, u *unstructured.Unstructured) field.ErrorList {
 	}
 	structuraldefaulting.Default(u.Object, c.structural)
 	return append(errs, c.validate(context.Background(), u)...)
+}
+
+// validateCreate is customResourceStrategy.Validate of
+// k8s.io/apiextensions-apiserver v0.37.2 (pkg/registry/customresource), in
+// the same order, without the registry package, which would pull the
+// apiserver's storage and client-go into this tool: ObjectMeta (name as a
+// DNS subdomain, namespace, labels, annotations), the OpenAPI schema,
+// embedded resources, list-type invariants, then the CEL rules unless an
+// earlier error blocks them.
+func validateCreate(ctx context.Context, u *unstructured.Unstructured, namespaced bool, schemaValidator apiservervalidation.SchemaValidator, structural *structuralschema.Structural, celValidator *cel.Validator) field.ErrorList {
+	var errs field.ErrorList
+	meta := &metav1.ObjectMeta{}
+	if raw, ok := u.Object["metadata"].(map[string]any); ok {
+		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(raw, meta); err != nil {
+			return field.ErrorList{field.Invalid(field.NewPath("metadata"), nil, err.Error())}
+		}
+	}
+	errs = append(errs, apivalidation.ValidateObjectMetaAccessor(meta, namespaced, apivalidation.NameIsDNSSubdomain, field.NewPath("metadata"))...)
+	errs = append(errs, apiservervalidation.ValidateCustomResource(nil, u.UnstructuredContent(), schemaValidator)...)
+	errs = append(errs, schemaobjectmeta.Validate(ctx, nil, u.Object, structural, false)...)
+	errs = append(errs, structurallisttype.ValidateListSetsAndMaps(nil, structural, u.Object)...)
+	if celValidator != nil {
+		for _, e := range errs {
+			switch e.Type {
+			case field.ErrorTypeNotSupported, field.ErrorTypeRequired, field.ErrorTypeTooLong, field.ErrorTypeTooMany, field.ErrorTypeTypeInvalid:
+				return append(errs, field.Invalid(nil, nil, "some validation rules were not checked because the object was invalid; correct the existing errors to complete validation"))
+			}
+		}
+		celErrs, _ := celValidator.Validate(ctx, nil, structural, u.Object, nil, celconfig.RuntimeCELCostBudget)
+		errs = append(errs, celErrs...)
+	}
+	return errs
 }
 
 func strictDecode(data []byte, into any) field.ErrorList {

@@ -28,11 +28,21 @@ import (
 	"github.com/azagen/azagen/internal/testing/corpus"
 )
 
-const (
-	repoRoot   = "../../.."
-	repoStacks = repoRoot + "/stacks.cue"
-	toolDir    = repoRoot + "/tools/k8svalidate"
+// Paths are absolute because the corpus test changes into temporary
+// directories.
+var (
+	repoRoot   = mustAbs("../../..")
+	repoStacks = filepath.Join(repoRoot, "stacks.cue")
+	toolDir    = filepath.Join(repoRoot, "tools", "k8svalidate")
 )
+
+func mustAbs(p string) string {
+	a, err := filepath.Abs(p)
+	if err != nil {
+		panic(err)
+	}
+	return a
+}
 
 var update = os.Getenv("AZAGEN_UPDATE") == "1"
 
