@@ -50,6 +50,7 @@ SID_PACKAGES=(
   procps=2:4.0.7-1
   ca-certificates=20260816+nmu1
   openssl=3.6.5-1
+  etcd-server=3.5.30-2 # the kube-apiserver of the CloudNativePG dry-run test stores in it
 )
 
 APT_PACKAGES=(
@@ -296,6 +297,11 @@ printf '#!/bin/sh\nexec %s %s "$@"\n' "$(shq "$NODE")" "$(shq "$dclint_main")" >
 chmod 755 "$DCLINT.tmp"
 mv "$DCLINT.tmp" "$DCLINT"
 
+# ---------------------------------------------------------------- kube-apiserver, kubectl
+# Built from the Go module proxy (scripts/build-kube-apiserver.sh); a second run is free.
+KUBE_DIR=$TOOLS_DIR/kube/v1.37.2
+"$(dirname "$0")/build-kube-apiserver.sh" "$KUBE_DIR"
+
 # ---------------------------------------------------------------- env.sh
 # npm honours umask for what it creates, but be sure: the test user only needs r and x. Never
 # recursive over the rootfs, whose modes (/etc/shadow, sudoers) matter.
@@ -314,6 +320,7 @@ PRE_COMMIT=$(command -v pre-commit)
     "AZAGEN_SHELLCHECK=$SHELLCHECK" \
     "AZAGEN_PRE_COMMIT=$PRE_COMMIT" \
     "AZAGEN_DCLINT=$DCLINT" \
+    "AZAGEN_KUBE_APISERVER=$KUBE_DIR/kube-apiserver" \
     "AZAGEN_TEST_USER=$TEST_USER"; do
     echo "export ${kv%%=*}=$(shq "${kv#*=}")"
   done
@@ -337,12 +344,16 @@ versions=$TOOLS_DIR/versions.txt.tmp
   echo "programs:"
 } >"$versions"
 for cmd in /usr/lib/postgresql/18/bin/postgres /usr/lib/postgresql/18/bin/psql /usr/sbin/pgbouncer \
-  /usr/bin/prometheus-postgres-exporter /usr/bin/prometheus-pgbouncer-exporter /usr/bin/pgbackrest; do
+  /usr/bin/prometheus-postgres-exporter /usr/bin/prometheus-pgbouncer-exporter /usr/bin/pgbackrest /usr/bin/etcd; do
   arg=--version
   [[ $cmd == */pgbackrest ]] && arg=version
   out=$(in_root_as_test_user "$cmd" "$arg" 2>&1) || die "$TEST_USER cannot run $cmd in the rootfs: $out"
   printf '  %-40s %s\n' "$cmd" "$(grep -m 1 '[0-9]' <<<"$out" || true)" >>"$versions"
 done
+out=$(as_test_user "$KUBE_DIR/kube-apiserver" --version 2>&1) || die "$TEST_USER cannot run kube-apiserver: $out"
+printf '  %-40s %s\n' "kube-apiserver (host)" "$out" >>"$versions"
+out=$(as_test_user "$KUBE_DIR/kubectl" version --client 2>&1 | head -n 1) || die "$TEST_USER cannot run kubectl: $out"
+printf '  %-40s %s\n' "kubectl (host)" "$out" >>"$versions"
 for cmd in "$SHELLCHECK" "$PRE_COMMIT" "$DCLINT"; do
   out=$(as_test_user "$cmd" --version 2>&1) || die "$TEST_USER cannot run $cmd: $out"
   printf '  %-40s %s\n' "$(basename "$cmd") (host)" "$(grep -m 1 '[0-9]' <<<"$out" || true)" >>"$versions"
