@@ -186,10 +186,13 @@ var CNPGPoolerModes = []string{"session", "transaction"}
 
 // CNPGPoolerParameters splits the PgBouncer settings of pb into those the
 // Pooler's pgbouncer.parameters carries and those it cannot (CNPG owns
-// them, or pool_mode, which has its own field), in ini order.
+// them), in ini order; pool_mode is in neither: it has its own field.
 func CNPGPoolerParameters(pb *model.PgBouncerSpec) (kept, dropped []IniSetting) {
 	all := append(PgBouncerSettings(pb), IniSetting{"max_db_connections", strconv.Itoa(pb.MaxDBConnections)})
 	for _, s := range all {
+		if s.Key == "pool_mode" {
+			continue // spec.pgbouncer.poolMode
+		}
 		if cnpgPoolerAllowed[s.Key] {
 			kept = append(kept, s)
 		} else {

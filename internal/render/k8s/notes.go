@@ -37,7 +37,10 @@ func (r *Stack) replicaNotes(cfg *model.Config, st *model.Stack) {
 		default:
 			r.Notes = append(r.Notes, Note{path, serviceKindNote(svc)})
 		}
+		r.serviceNotes(svc, path)
 	}
+	kp := sp + ".kubernetes"
+	r.Notes = append(r.Notes, Note{kp, "only namespace and instances are used: the standbys run with the storage, anti-affinity and IDs of their primary's Cluster."})
 	r.stackNotes(st)
 }
 
@@ -93,18 +96,24 @@ func (r *Stack) composeOnly(cfg *model.Config, st *model.Stack) {
 		case svc.Kind == model.KindPostgresExporter || svc.Kind == model.KindPgBouncerExporter:
 			r.Notes = append(r.Notes, Note{path, serviceKindNote(svc)})
 		}
-		r.Notes = append(r.Notes,
-			Note{path + ".ports", "no counterpart: nothing is published on a host; reach the Services from inside the cluster, or with kubectl port-forward."},
-			Note{path + ".healthcheck", "no counterpart: CNPG's instance manager and Pooler define their own probes."},
-			Note{path + ".security", "no counterpart: CNPG sets the pods' securityContext itself (non-root, all capabilities dropped, seccomp RuntimeDefault)."},
-			Note{path + ".restart", "no counterpart: Kubernetes restarts failed containers; CNPG fails over to a standby."},
-			Note{path + ".resources.pids", "no counterpart: a pod's process limit is the kubelet's podPidsLimit, not part of the manifests."},
-		)
-		if len(svc.DependsOn) > 0 {
-			r.Notes = append(r.Notes, Note{path + ".depends_on", "no counterpart: CNPG starts the Pooler once the Cluster serves."})
-		}
+		r.serviceNotes(svc, path)
 	}
 	r.stackNotes(st)
+}
+
+// serviceNotes are the compose fields of every service that Kubernetes
+// and CNPG handle themselves.
+func (r *Stack) serviceNotes(svc *model.Service, path string) {
+	r.Notes = append(r.Notes,
+		Note{path + ".ports", "no counterpart: nothing is published on a host; reach the Services from inside the cluster, or with kubectl port-forward."},
+		Note{path + ".healthcheck", "no counterpart: CNPG's instance manager and Pooler define their own probes."},
+		Note{path + ".security", "no counterpart: CNPG sets the pods' securityContext itself (non-root, all capabilities dropped, seccomp RuntimeDefault)."},
+		Note{path + ".restart", "no counterpart: Kubernetes restarts failed containers; CNPG fails over to a standby."},
+		Note{path + ".resources.pids", "no counterpart: a pod's process limit is the kubelet's podPidsLimit, not part of the manifests."},
+	)
+	if len(svc.DependsOn) > 0 {
+		r.Notes = append(r.Notes, Note{path + ".depends_on", "no counterpart: CNPG orders its own components (the instances, then the Pooler)."})
+	}
 }
 
 func (r *Stack) stackNotes(st *model.Stack) {
