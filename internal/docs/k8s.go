@@ -52,11 +52,9 @@ func buildK8s(in *Input, arg string) (md.Content, error) {
 func buildK8sParameters(in *Input, arg string) (md.Content, error) {
 	t := md.NewTable("Setting", "Value", "From", "In the Cluster")
 	st := in.Config.Stacks[arg]
-	if st.Kubernetes == nil {
-		return md.Content{t}, nil
-	}
 	svc := derive.CNPGServer(st)
-	if svc == nil {
+	if st.Kubernetes == nil || svc == nil {
+		t.Add(md.Text("—"), md.Text("—"), md.Text("—"), md.Text(noCluster(st)))
 		return md.Content{t}, nil
 	}
 	params, err := derive.CNPGParameters(in.Config, svc, normalize.ServicePath(st, svc))
@@ -92,7 +90,13 @@ func buildK8sPooler(in *Input, arg string) (md.Content, error) {
 	t := md.NewTable(head(all, "Setting", "Value", "In the Pooler")...)
 	for _, st := range stacksFor(in.Config, arg) {
 		if st.Kubernetes == nil || derive.CNPGServer(st) == nil {
+			if !all {
+				t.Add(md.Text("—"), md.Text("—"), md.Text(noCluster(st)))
+			}
 			continue
+		}
+		if !slices.ContainsFunc(services(st), func(s *model.Service) bool { return s.PgBouncer != nil }) && !all {
+			t.Add(md.Text("—"), md.Text("—"), md.Text("none: the stack has no pgbouncer service, so its Cluster has no Pooler"))
 		}
 		for _, s := range services(st) {
 			if s.PgBouncer == nil {
@@ -116,11 +120,9 @@ func buildK8sPooler(in *Input, arg string) (md.Content, error) {
 func buildK8sRoles(in *Input, arg string) (md.Content, error) {
 	t := md.NewTable("Role", "Compose", "CloudNativePG")
 	st := in.Config.Stacks[arg]
-	if st.Kubernetes == nil {
-		return md.Content{t}, nil
-	}
 	svc := derive.CNPGServer(st)
-	if svc == nil {
+	if st.Kubernetes == nil || svc == nil {
+		t.Add(md.Text("—"), md.Text("—"), md.Text(noCluster(st)))
 		return md.Content{t}, nil
 	}
 	managed := map[string]bool{}
@@ -149,6 +151,14 @@ func buildK8sRoles(in *Input, arg string) (md.Content, error) {
 		t.Add(md.CodeSpan(name), md.Text(compose), md.Text(cnpg))
 	}
 	return md.Content{t}, nil
+}
+
+// noCluster says why a stack has no Cluster of its own.
+func noCluster(st *model.Stack) string {
+	if st.Kubernetes == nil {
+		return "none: the stack has no kubernetes block"
+	}
+	return "none: the standbys of this stack are instances of their primary's Cluster"
 }
 
 func sortedRoleNames(c *model.Config) []string {
