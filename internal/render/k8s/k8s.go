@@ -359,6 +359,13 @@ func (r *Stack) pooler(st *model.Stack, meta func(string, map[string]string) nod
 			set("instances", integer(int64(st.Kubernetes.PoolerInstances))).
 			set("type", str("rw")).
 			set("pgbouncer", obj().set("poolMode", str(pb.PoolMode)).set("parameters", params.n).n)
+		// The pgbouncer service's limits go to the container CNPG names
+		// pgbouncer in the Pooler's pod template.
+		if res, err := resources(svc.Resources); err == nil {
+			o["spec.template.spec.containers[0].resources"] = path + ".resources"
+			spec.set("template", obj().set("spec", obj().set("containers", seq(
+				obj().set("name", str("pgbouncer")).set("resources", res).n)).n).n)
+		}
 		r.Objects = append(r.Objects, Object{File: model.K8sPoolerPath(st.Key), Kind: "Pooler", Name: pname, Origins: o,
 			Node: obj().set("apiVersion", str(cnpgAPI)).set("kind", str("Pooler")).set("metadata", m.n).set("spec", spec.n).n})
 		return // one rw Pooler per Cluster; a second pgbouncer is noted below
