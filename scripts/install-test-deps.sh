@@ -55,6 +55,7 @@ SID_PACKAGES=(
   openssl=3.6.5-1
   systemd=262.1-1 # systemd-analyze verify and calendar check the rendered backup units
   docker-cli=28.5.2+dfsg4-5 # the units run /usr/bin/docker, which systemd-analyze verify requires to exist
+  etcd-server=3.5.30-2 # the kube-apiserver of the CloudNativePG dry-run test stores in it
 )
 
 APT_PACKAGES=(
@@ -317,6 +318,11 @@ mv "$MMDC.tmp" "$MMDC"
 CHROMIUM=/usr/lib/chromium/chromium
 [[ -x $CHROMIUM ]] || die "no $CHROMIUM after apt-get install chromium"
 
+# ---------------------------------------------------------------- kube-apiserver, kubectl
+# Built from the Go module proxy (scripts/build-kube-apiserver.sh); a second run is free.
+KUBE_DIR=$TOOLS_DIR/kube/v1.37.2
+"$(dirname "$0")/build-kube-apiserver.sh" "$KUBE_DIR"
+
 # ---------------------------------------------------------------- env.sh
 # npm honours umask for what it creates, but be sure: the test user only needs r and x. Never
 # recursive over the rootfs, whose modes (/etc/shadow, sudoers) matter.
@@ -337,6 +343,7 @@ PRE_COMMIT=$(command -v pre-commit)
     "AZAGEN_DCLINT=$DCLINT" \
     "AZAGEN_MMDC=$MMDC" \
     "AZAGEN_CHROMIUM=$CHROMIUM" \
+    "AZAGEN_KUBE_APISERVER=$KUBE_DIR/kube-apiserver" \
     "AZAGEN_TEST_USER=$TEST_USER"; do
     echo "export ${kv%%=*}=$(shq "${kv#*=}")"
   done
@@ -360,12 +367,16 @@ versions=$TOOLS_DIR/versions.txt.tmp
   echo "programs:"
 } >"$versions"
 for cmd in /usr/lib/postgresql/18/bin/postgres /usr/lib/postgresql/18/bin/psql /usr/sbin/pgbouncer \
-  /usr/bin/prometheus-postgres-exporter /usr/bin/prometheus-pgbouncer-exporter /usr/bin/pgbackrest; do
+  /usr/bin/prometheus-postgres-exporter /usr/bin/prometheus-pgbouncer-exporter /usr/bin/pgbackrest /usr/bin/etcd; do
   arg=--version
   [[ $cmd == */pgbackrest ]] && arg=version
   out=$(in_root_as_test_user "$cmd" "$arg" 2>&1) || die "$TEST_USER cannot run $cmd in the rootfs: $out"
   printf '  %-40s %s\n' "$cmd" "$(grep -m 1 '[0-9]' <<<"$out" || true)" >>"$versions"
 done
+out=$(as_test_user "$KUBE_DIR/kube-apiserver" --version 2>&1) || die "$TEST_USER cannot run kube-apiserver: $out"
+printf '  %-40s %s\n' "kube-apiserver (host)" "$out" >>"$versions"
+out=$(as_test_user env HOME=/nonexistent "$KUBE_DIR/kubectl" version --client 2>/dev/null | head -n 1) || die "$TEST_USER cannot run kubectl: $out"
+printf '  %-40s %s\n' "kubectl (host)" "$out" >>"$versions"
 for cmd in "$SHELLCHECK" "$PRE_COMMIT" "$DCLINT" "$MMDC" "$CHROMIUM"; do
   out=$(as_test_user "$cmd" --version 2>&1) || die "$TEST_USER cannot run $cmd: $out"
   printf '  %-40s %s\n' "$(basename "$cmd") (host)" "$(grep -m 1 '[0-9]' <<<"$out" || true)" >>"$versions"

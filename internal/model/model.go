@@ -134,6 +134,8 @@ type Stack struct {
 	Services    map[string]*Service     `json:"services"`
 	TLS         TLS                     `json:"tls"`
 	Backup      *Backup                 `json:"backup"`
+	// Kubernetes is the CloudNativePG target; nil when the stack has none.
+	Kubernetes *Kubernetes `json:"kubernetes"`
 }
 
 // TLS sources (schema stack.cue, #TLS.source).

@@ -154,3 +154,31 @@ func TLSSecretName(svc, what string) string {
 }
 
 func hasDotPrefix(p string) bool { return len(p) >= 2 && p[0] == '.' && (p[1] == '/' || p[1] == '.') }
+
+// K8sDir is the CloudNativePG output directory of a stack.
+func K8sDir(stack string) string { return path.Join("k8s", stack) }
+
+// Paths of a stack's CloudNativePG manifests.
+func K8sImageCatalogPath(stack string) string { return path.Join(K8sDir(stack), "imagecatalog.yaml") }
+
+// K8sClusterPath is the Cluster of a stack.
+func K8sClusterPath(stack string) string { return path.Join(K8sDir(stack), "cluster.yaml") }
+
+// K8sPoolerPath is the rw Pooler of a stack.
+func K8sPoolerPath(stack string) string { return path.Join(K8sDir(stack), "pooler-rw.yaml") }
+
+// K8sMonitoringPath holds the custom-queries ConfigMap of a stack.
+func K8sMonitoringPath(stack string) string { return path.Join(K8sDir(stack), "monitoring.yaml") }
+
+// K8sPodMonitorsPath holds the PodMonitors of the cluster and the pooler.
+func K8sPodMonitorsPath(stack string) string { return path.Join(K8sDir(stack), "podmonitors.yaml") }
+
+// K8sSecretsExamplePath lists the Secrets the manifests reference, names and
+// keys only.
+func K8sSecretsExamplePath(stack string) string {
+	return path.Join(K8sDir(stack), "secrets.example.yaml")
+}
+
+// K8sNotesPath is the rendered note of what the Kubernetes target does not
+// carry over.
+func K8sNotesPath(stack string) string { return path.Join(K8sDir(stack), "NOTES.md") }

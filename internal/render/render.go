@@ -9,6 +9,7 @@ import (
 
 	"github.com/azagen/azagen/internal/model"
 	"github.com/azagen/azagen/internal/output"
+	"github.com/azagen/azagen/internal/render/k8s"
 )
 
 // All renders every artifact of the configuration.
@@ -61,6 +62,17 @@ func All(cfg *model.Config) (output.Set, error) {
 					return nil, err
 				}
 			}
+		}
+	}
+	// The CloudNativePG target is a second renderer family over the same
+	// model (internal/render/k8s).
+	kube, err := k8s.Files(cfg)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range kube {
+		if err := set.Add(f); err != nil {
+			return nil, err
 		}
 	}
 	return set, nil

@@ -108,6 +108,14 @@ const (
 	SuperuserIdentity      = "superuser-identity"
 	VolumeNameUnique       = "volume-name-unique"
 	WalLevelSenders        = "wal-level-senders"
+	// model (policy), Kubernetes target
+	K8sHbaCIDR         = "k8s-hba-cidr"
+	K8sImageMajor      = "k8s-image-major"
+	K8sName            = "k8s-name"
+	K8sPoolMode        = "k8s-pool-mode"
+	K8sReplicaCluster  = "k8s-replica-cluster"
+	K8sSettingOwned    = "k8s-setting-owned"
+	K8sWalLevelMinimal = "k8s-wal-level-minimal"
 	// rendered compose files (KICS docker-compose queries and azagen's own)
 	KicsCgroupNotDefault                        = "kics/cgroup_not_default"
 	KicsContainerTrafficNotBoundToHostInterface = "kics/container_traffic_not_bound_to_host_interface"
@@ -184,6 +192,13 @@ var All = []Rule{
 	{HealthcheckConsistent, diag.Error, StageModel, "a service kind has the same healthcheck in every stack unless an override gives a reason"},
 	{HealthcheckTiming, diag.Error, StageModel, "healthcheck timeout is shorter than its interval; postgres start_period covers a cold start"},
 	{HostPortUnique, diag.Error, StageModel, "host ports are unique across all stacks, so any of them can run side by side"},
+	{K8sHbaCIDR, diag.Error, StageModel, "Kubernetes target: an hba rule written as samenet needs kubernetes.samenet_cidr, because samenet means nothing in a cluster"},
+	{K8sImageMajor, diag.Error, StageModel, "Kubernetes target: the postgres image tag names a PostgreSQL major of at least 10 (pg18, 18.4-trixie) for the ImageCatalog"},
+	{K8sName, diag.Error, StageModel, "Kubernetes target: a stack name is a DNS-1035 label of at most 50 characters (CNPG's Cluster name limit); a managed role yields a valid Secret name"},
+	{K8sPoolMode, diag.Error, StageModel, "Kubernetes target: PgBouncer's pool_mode is one a CNPG Pooler accepts (session or transaction)"},
+	{K8sReplicaCluster, diag.Error, StageModel, "Kubernetes target: a replica stack streams from a primary whose stack has a kubernetes block in the same namespace"},
+	{K8sSettingOwned, diag.Error, StageModel, "Kubernetes target: a setting CNPG owns is moved to its field or dropped when CNPG sets the same value, and refused otherwise, with the reason"},
+	{K8sWalLevelMinimal, diag.Error, StageModel, "Kubernetes target: wal_level minimal needs one instance and kubernetes.skip_wal_archiving (max_wal_senders 0 is wal-level-senders)"},
 	{LeastCapabilities, diag.Error, StageModel, "a service drops ALL capabilities unless security.reason says why it needs them (KICS container_capabilities_unrestricted)"},
 	{ListenAdmitsPeers, diag.Error, StageModel, "a server that peers reach over the compose network must not listen on loopback only"},
 	{MountImageLayout, diag.Error, StageModel, "no mount the PostgreSQL 18 image ignores or refuses (/var/lib/postgresql/data, a mount inside the data volume, PGDATA off the volume) and none over a file or volume azagen mounts"},

@@ -77,6 +77,13 @@ const (
 	ToolMermaidCLI = "mmdc"
 	// ToolChromium is the host's Debian chromium, the browser mmdc drives.
 	ToolChromium = "chromium"
+	// ToolEtcd is the etcd 3.5.30 server of the sid rootfs (Debian's etcd-server), the store of
+	// the kube-apiserver in the CloudNativePG dry-run test.
+	ToolEtcd = "etcd"
+	// ToolKubeAPIServer is the kube-apiserver v1.37.2 that InstallScript builds from the Go
+	// module proxy (scripts/build-kube-apiserver.sh); a host program. The kubectl of the same
+	// release is built beside it, in the same directory (a kubectl on PATH may be any version).
+	ToolKubeAPIServer = "kube-apiserver"
 )
 
 // pgBin is where Debian's postgresql-18 package puts the server and client programs.
@@ -114,6 +121,8 @@ var tools = map[string]tool{
 	ToolSystemdAnalyze:    {inRoot: "/usr/bin/systemd-analyze", wantVersion: "systemd 262 "},
 	ToolPsql:              {inRoot: pgBin + "/psql", wantVersion: " 18.6"},
 	ToolPgIsready:         {inRoot: pgBin + "/pg_isready", wantVersion: " 18.6"},
+	ToolEtcd:              {inRoot: "/usr/bin/etcd", wantVersion: "Version: 3.5.30"},
+	ToolKubeAPIServer:     {envVar: "AZAGEN_KUBE_APISERVER", dirs: []string{filepath.Join(DefaultToolsDir, "kube", "v1.37.2")}, pathNames: []string{"kube-apiserver"}},
 	ToolShellcheck:        {envVar: "AZAGEN_SHELLCHECK", pathNames: []string{"shellcheck"}},
 	ToolPreCommit:         {envVar: "AZAGEN_PRE_COMMIT", pathNames: []string{"pre-commit"}},
 	ToolDclint: {
