@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
 # Benchmarks `azagen check` against `cue export` of the same input, as whole
 # processes, interleaved so that machine noise hits every side alike. Prints
-# the median wall time and peak RSS of each side and the ratios, for the
-# repository's stacks.cue and for synthetic inputs of 1, 10, 30 and 100 extra
-# stacks. azagen runs twice per round: with its compose-validation cache off
-# (a first check, or CI), and warm (a pre-commit run on an unchanged tree).
-# The cache needs a binary stamped with a clean commit, so run this from a
-# clean checkout. Usage: scripts/bench.sh [runs]   (default 15 per case)
+# the medians of CPU time (user+sys), wall time and peak RSS of each side and
+# the ratios azagen / cue, for the repository's stacks.cue and for synthetic
+# inputs of 1, 10, 30, 100 and 300 extra stacks. azagen runs twice per round:
+# cold (--no-cache: no cache of any kind, as a first check or CI) and on an
+# unchanged tree (the check-result cache hit a pre-commit run gets). Then the
+# process floor: `azagen version`, which does no work. The caches need a
+# binary stamped with a clean commit, so run this from a clean checkout.
+# Usage: scripts/bench.sh [runs] [cases]   (default 15 runs; cases
+# "repo 1 10 30 100 300")
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-15}
+cases=${2:-repo 1 10 30 100 300}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -74,16 +78,19 @@ CUE
 	echo "$dir"
 }
 
-# measure CMD... prints "seconds maxrss_kb" for one run.
+# measure CMD... prints "wall_s maxrss_kb cpu_s" for one run.
 measure() {
-	/usr/bin/time -f '%e %M' -o "$work/time" "$@" >/dev/null 2>&1 || true
-	cat "$work/time"
+	/usr/bin/time -f '%e %M %U %S' -o "$work/time" "$@" >/dev/null 2>&1 || true
+	awk '{printf "%s %s %.3f\n", $1, $2, $3 + $4}' "$work/time"
 }
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
-printf '%-6s %6s | %8s %8s %8s | %9s %9s %7s | %7s %7s\n' case stacks cue_s nocache_s cache_s cue_MB nocache_MB cache_MB ratio_nc ratio_c
-for n in repo 1 10 30 100; do
+col() { cut -d' ' -f"$1" "$2" | median; }
+ratio() { echo "$1/$2" | bc -l; }
+printf '%-6s %6s | %7s %7s %7s | %7s %7s %7s | %6s %6s %6s | %6s %6s | %6s %6s | %6s %6s\n' case stacks \
+	cue_cpu cold_cpu hit_cpu cue_s cold_s hit_s cue_MB cold_MB hit_MB cpu_c cpu_h wall_c wall_h mem_c mem_h
+for n in $cases; do
 	if [ "$n" = repo ]; then
 		dir=$(synth 0); extra=()
 		stacks=3
@@ -94,16 +101,22 @@ for n in repo 1 10 30 100; do
 	cue_files=(schema/*.cue "$dir/stacks.cue")
 	[ "$n" != repo ] && cue_files+=("$dir/synthetic.cue")
 	: > "$work/a"; : > "$work/b"; : > "$work/c"
-	"$work/azagen" check --file "$dir/stacks.cue" "${extra[@]}" --out "$dir/generated" >/dev/null 2>&1 # warm the cache
+	"$work/azagen" check --file "$dir/stacks.cue" "${extra[@]}" --out "$dir/generated" >/dev/null 2>&1 # fill the cache
 	for _ in $(seq "$runs"); do
 		measure "$work/cue" export "${cue_files[@]}" >> "$work/b"
 		measure "$work/azagen" check --no-cache --file "$dir/stacks.cue" "${extra[@]}" --out "$dir/generated" >> "$work/a"
 		measure "$work/azagen" check --file "$dir/stacks.cue" "${extra[@]}" --out "$dir/generated" >> "$work/c"
 	done
-	bt=$(cut -d' ' -f1 "$work/b" | median); at=$(cut -d' ' -f1 "$work/a" | median); ct=$(cut -d' ' -f1 "$work/c" | median)
-	bm=$(cut -d' ' -f2 "$work/b" | median); am=$(cut -d' ' -f2 "$work/a" | median); cm=$(cut -d' ' -f2 "$work/c" | median)
-	printf '%-6s %6s | %8s %8s %8s | %9.1f %9.1f %7.1f | %7.2f %7.2f\n' "$n" "$stacks" "$bt" "$at" "$ct" \
+	bt=$(col 1 "$work/b"); at=$(col 1 "$work/a"); ct=$(col 1 "$work/c")
+	bm=$(col 2 "$work/b"); am=$(col 2 "$work/a"); cm=$(col 2 "$work/c")
+	bc_=$(col 3 "$work/b"); ac=$(col 3 "$work/a"); cc=$(col 3 "$work/c")
+	printf '%-6s %6s | %7.3f %7.3f %7.3f | %7.2f %7.2f %7.2f | %6.1f %6.1f %6.1f | %6.2f %6.2f | %6.2f %6.2f | %6.2f %6.2f\n' "$n" "$stacks" \
+		"$bc_" "$ac" "$cc" "$bt" "$at" "$ct" \
 		"$(echo "$bm/1024" | bc -l)" "$(echo "$am/1024" | bc -l)" "$(echo "$cm/1024" | bc -l)" \
-		"$(echo "$at/$bt" | bc -l)" "$(echo "$ct/$bt" | bc -l)"
+		"$(ratio "$ac" "$bc_")" "$(ratio "$cc" "$bc_")" "$(ratio "$at" "$bt")" "$(ratio "$ct" "$bt")" \
+		"$(ratio "$am" "$bm")" "$(ratio "$cm" "$bm")"
 done
+: > "$work/v"
+for _ in $(seq "$runs"); do measure "$work/azagen" version >> "$work/v"; done
+echo "process floor (azagen version): $(col 3 "$work/v") s CPU, $(col 1 "$work/v") s wall, $(echo "$(col 2 "$work/v")/1024" | bc -l | xargs printf '%.1f') MB"
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -srm)"

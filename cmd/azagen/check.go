@@ -31,7 +31,7 @@ input (exit 2).`,
 		Example: `  azagen check
   azagen check --format github   # annotations in GitHub Actions`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return a.doCheck(cmd.Context()) },
+		RunE: func(cmd *cobra.Command, _ []string) error { return a.checkCached(cmd.Context()) },
 	}
 }
 
@@ -39,8 +39,9 @@ input (exit 2).`,
 // the docs. Every difference is a diagnostic of rule drift (one per changed,
 // missing or orphaned file and per stale docs table): JSON lists them with
 // the other diagnostics, beside the diffs, and GitHub annotates each; the
-// text format shows the diffs and lists the files.
-func (a *app) doCheck(ctx context.Context) error {
+// text format shows the diffs and lists the files. When the run finds
+// nothing at all, onClean (if set) gets every file it compared.
+func (a *app) doCheck(ctx context.Context, onClean func(*cleanRun)) error {
 	format, err := a.diagFormat()
 	if err != nil {
 		return err
@@ -79,6 +80,16 @@ func (a *app) doCheck(ctx context.Context) error {
 	}
 	if len(found) > 0 {
 		return &exitErr{code: exitDrift}
+	}
+	if onClean != nil && len(all) == 0 {
+		c := &cleanRun{}
+		for _, p := range res.Output.Paths() {
+			c.files = append(c.files, filepath.Join(out, filepath.FromSlash(p)))
+		}
+		for _, d := range dres.Docs {
+			c.files = append(c.files, d.Path)
+		}
+		onClean(c)
 	}
 	return nil
 }

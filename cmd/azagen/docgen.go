@@ -27,7 +27,15 @@ func (a *app) docsStep(res *compile.Result, check bool) (*docs.Result, error) {
 	}
 	diags := dres.Diags
 	if check && !diags.HasErrors() {
-		diags = append(diags, docs.DeadReferences(a.root(), dres, a.existsAfterRender(res))...)
+		exists := a.existsAfterRender(res)
+		if a.refsSeen != nil {
+			inner := exists
+			exists = func(rel string) bool {
+				a.refsSeen[rel] = true
+				return inner(rel)
+			}
+		}
+		diags = append(diags, docs.DeadReferences(a.root(), dres, exists)...)
 		diags.Sort()
 	}
 	if !diags.HasErrors() {

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/azagen/azagen/internal/compile"
+	"github.com/azagen/azagen/internal/composecheck"
 	"github.com/azagen/azagen/internal/diag"
 	"github.com/azagen/azagen/internal/load"
 	"github.com/azagen/azagen/internal/rules"
@@ -44,6 +45,12 @@ type app struct {
 	format         string
 	noCache        bool
 	timeout        time.Duration
+	// identity names this binary for the caches (commit and dependency
+	// versions of a clean build); empty turns the check-result cache off.
+	identity string
+	// refsSeen, when set, records every path the docs' dead-reference
+	// check looks at, for the check-result cache.
+	refsSeen map[string]bool
 }
 
 // inputs lists stacks.cue followed by the overlays, in unification order.
@@ -62,7 +69,11 @@ func (a *app) out() string {
 
 // cacheDir is where compose validation results are remembered, or "" when
 // the cache is off (--no-cache or AZAGEN_CACHE=off).
-func (a *app) cacheDir() string {
+func (a *app) cacheDir() string { return a.cacheSubdir(rules.ComposeValid) } // that rule's verdicts
+
+// cacheSubdir is the directory of one cache under the user's cache
+// directory, or "" when caching is off.
+func (a *app) cacheSubdir(name string) string {
 	if a.noCache || os.Getenv("AZAGEN_CACHE") == "off" {
 		return ""
 	}
@@ -70,7 +81,7 @@ func (a *app) cacheDir() string {
 	if err != nil {
 		return ""
 	}
-	return filepath.Join(dir, "azagen", rules.ComposeValid) // the cache of that rule's verdicts
+	return filepath.Join(dir, "azagen", name)
 }
 
 func (a *app) diagFormat() (diag.Format, error) {
@@ -153,14 +164,19 @@ and the CI diff gate.
 	pf.StringVar(&a.outDir, "out", "", "output directory (default: generated/ beside --file)")
 	pf.StringVar(&a.format, "format", "text", "diagnostics format: text, json or github")
 	pf.DurationVar(&a.timeout, "timeout", 30*time.Second, "give up on an input whose evaluation takes longer (exit 2)")
-	pf.BoolVar(&a.noCache, "no-cache", false, "do not remember compose files that passed validation (also AZAGEN_CACHE=off)")
+	pf.BoolVar(&a.noCache, "no-cache", false, "do not use or fill the caches of compose validation and clean check results (also AZAGEN_CACHE=off)")
 	cmd.AddCommand(newRenderCmd(a), newCheckCmd(a), newVetCmd(a), newVersionCmd(a), newRulesCmd(a), newExplainCmd(a))
 	return cmd
 }
 
 // run executes the command line and returns the exit code.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	a := &app{stdout: stdout, stderr: stderr}
+	return runApp(ctx, &app{stdout: stdout, stderr: stderr, identity: composecheck.BuildIdentity()}, args)
+}
+
+// runApp executes the command line on a prepared app.
+func runApp(ctx context.Context, a *app, args []string) int {
+	stderr := a.stderr
 	cmd := newRootCmd(a)
 	cmd.SetArgs(args)
 	err := cmd.ExecuteContext(ctx)

@@ -53,6 +53,11 @@ var buildIdentity = sync.OnceValue(func() string {
 	return rev + "/" + compose
 })
 
+// BuildIdentity names this binary for caches: the commit of a clean build
+// and the compose-go version, or "" when the binary carries no trustworthy
+// VCS stamp (`go run`, `go test`, a modified tree).
+func BuildIdentity() string { return buildIdentity() }
+
 // NewCache returns a cache under dir, or nil when this binary cannot be
 // identified (see Cache). A nil *Cache validates every time.
 func NewCache(dir string) *Cache {

@@ -7,6 +7,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
+	md "github.com/azagen/azagen/internal/markdown"
 )
 
 // cliCommands lists the commands to document: the root, then every
@@ -23,9 +25,10 @@ func cliCommands(root *cobra.Command) []*cobra.Command {
 	return out
 }
 
-func flagTable(fs *pflag.FlagSet) string {
-	t := newTable("Flag", "Type", "Default", "Description")
-	n := 0
+// flagTable lists the visible flags of fs, or returns nil when there are
+// none.
+func flagTable(fs *pflag.FlagSet) *md.Table {
+	t := md.NewTable("Flag", "Type", "Default", "Description")
 	fs.VisitAll(func(f *pflag.Flag) {
 		if f.Hidden || f.Name == "help" {
 			return
@@ -34,82 +37,66 @@ func flagTable(fs *pflag.FlagSet) string {
 		if f.Shorthand != "" {
 			name = "-" + f.Shorthand + ", " + name
 		}
-		def := none
+		def := md.None
 		if f.DefValue != "" && f.DefValue != "[]" && f.DefValue != "false" {
-			def = code(f.DefValue)
+			def = md.CodeSpan(f.DefValue)
 		}
-		t.add(code(name), f.Value.Type(), def, text(f.Usage))
-		n++
+		t.Add(md.CodeSpan(name), md.Text(f.Value.Type()), def, md.Text(f.Usage))
 	})
-	if n == 0 {
-		return ""
+	if len(t.Rows) == 0 {
+		return nil
 	}
-	return t.String()
+	return t
 }
 
-func renderCommands(in *Input, _ string) (string, error) {
+func buildCommands(in *Input, _ string) (md.Content, error) {
 	root := in.CLI
 	if root == nil {
-		return "", fmt.Errorf("no CLI to document")
+		return nil, fmt.Errorf("no CLI to document")
 	}
-	var b strings.Builder
-	t := newTable("Command", "What it does")
+	t := md.NewTable("Command", "What it does")
 	for _, c := range cliCommands(root)[1:] {
-		t.add(code(c.CommandPath()), text(c.Short))
+		t.Add(md.CodeSpan(c.CommandPath()), md.Text(c.Short))
 	}
-	b.WriteString(t.String())
-	if ft := flagTable(root.PersistentFlags()); ft != "" {
-		b.WriteString("\nGlobal flags:\n\n")
-		b.WriteString(ft)
+	out := md.Content{t}
+	if ft := flagTable(root.PersistentFlags()); ft != nil {
+		out = append(out, md.Paragraph(md.Text("Global flags:")), ft)
 	}
 	if len(in.ExitCodes) > 0 {
-		b.WriteString("\nExit codes:\n\n")
-		et := newTable("Code", "Meaning")
+		et := md.NewTable("Code", "Meaning")
 		for _, c := range in.ExitCodes {
-			et.add(strconv.Itoa(c.Code), text(c.Meaning))
+			et.Add(md.Text(strconv.Itoa(c.Code)), md.Text(c.Meaning))
 		}
-		b.WriteString(et.String())
+		out = append(out, md.Paragraph(md.Text("Exit codes:")), et)
 	}
-	return b.String(), nil
+	return out, nil
 }
 
-func renderCLI(in *Input, _ string) (string, error) {
+func buildCLI(in *Input, _ string) (md.Content, error) {
 	root := in.CLI
 	if root == nil {
-		return "", fmt.Errorf("no CLI to document")
+		return nil, fmt.Errorf("no CLI to document")
 	}
-	var b strings.Builder
-	for i, c := range cliCommands(root) {
-		if i > 0 {
-			b.WriteString("\n")
-		}
-		fmt.Fprintf(&b, "### `%s`\n\n%s.\n\n", c.CommandPath(), strings.TrimSuffix(text(c.Short), "."))
+	var out md.Content
+	for _, c := range cliCommands(root) {
+		out = append(out,
+			md.Heading{Level: 3, Text: md.CodeSpan(c.CommandPath())},
+			md.Paragraph(md.Text(strings.TrimSuffix(c.Short, ".")+".")))
 		if c.Long != "" {
-			b.WriteString(fenced("text", c.Long))
-			b.WriteString("\n")
+			out = append(out, md.CodeFence{Lang: "text", Body: c.Long})
 		}
-		fmt.Fprintf(&b, "Usage: %s\n", code(c.UseLine()))
+		out = append(out, md.Paragraph(md.Join(md.Text("Usage: "), md.CodeSpan(c.UseLine()))))
 		if c.Example != "" {
-			b.WriteString("\nExamples:\n\n")
-			b.WriteString(fenced("sh", c.Example))
+			out = append(out, md.Paragraph(md.Text("Examples:")), md.CodeFence{Lang: "sh", Body: c.Example})
 		}
 		flags := c.LocalNonPersistentFlags()
 		title := "Flags"
 		if c == root {
 			flags, title = c.PersistentFlags(), "Global flags (every command)"
 		}
-		if ft := flagTable(flags); ft != "" {
-			fmt.Fprintf(&b, "\n%s:\n\n%s", title, ft)
+		if ft := flagTable(flags); ft != nil {
+			out = append(out, md.Paragraph(md.Text(title+":")), ft)
 		}
 	}
-	return b.String(), nil
-}
-
-// fenced wraps s in a code fence longer than any backtick run inside it.
-func fenced(lang, s string) string {
-	fence := "```"
-	for strings.Contains(s, fence) {
-		fence += "`"
-	}
-	return fence + lang + "\n" + strings.TrimRight(s, "\n") + "\n" + fence + "\n"
+	return out, nil
 }

@@ -26,6 +26,7 @@ import (
 
 	"github.com/azagen/azagen/internal/diag"
 	"github.com/azagen/azagen/internal/load"
+	md "github.com/azagen/azagen/internal/markdown"
 	"github.com/azagen/azagen/internal/model"
 	"github.com/azagen/azagen/internal/output"
 	"github.com/azagen/azagen/internal/rules"
@@ -64,9 +65,9 @@ type Doc struct {
 	Rel      string
 	Mode     fs.FileMode
 	Old, New []byte
-	Blocks   []Block
+	Blocks   []md.Block
 	// Stale lists the blocks whose content changes.
-	Stale []Block
+	Stale []md.Block
 }
 
 // Changed reports whether rendering changes the file.
@@ -142,7 +143,7 @@ func Render(root string, in *Input) (*Result, error) {
 			return nil, err
 		}
 		d := &Doc{Path: p, Rel: rel, Mode: info.Mode().Perm(), Old: data}
-		blocks, diags := Parse(filepath.ToSlash(p), data)
+		blocks, diags := md.Parse(filepath.ToSlash(p), data)
 		if len(diags) > 0 {
 			// Still name the unknown tables, so one run shows every
 			// problem of the file.
@@ -174,10 +175,10 @@ func Render(root string, in *Input) (*Result, error) {
 
 // fill replaces the content of every block with its table. A block that
 // cannot be rendered is reported and keeps its old content.
-func fill(data []byte, blocks []Block, in *Input) ([]byte, []Block, diag.List) {
+func fill(data []byte, blocks []md.Block, in *Input) ([]byte, []md.Block, diag.List) {
 	var (
 		out   bytes.Buffer
-		stale []Block
+		stale []md.Block
 		diags diag.List
 		prev  int
 	)
@@ -200,14 +201,14 @@ func fill(data []byte, blocks []Block, in *Input) ([]byte, []Block, diag.List) {
 			prev = b.ContentEnd
 			continue
 		}
-		if bad := markerInside(body); bad != "" {
+		if bad := md.MarkerIn(body); bad != "" {
 			diags = append(diags, diag.Diagnostic{Rule: rules.DocsTable, Severity: diag.Error, Pos: b.Begin,
 				Message: fmt.Sprintf("table %s renders a line that reads as a marker (%q); this is a bug in azagen", b.Table, bad)})
 			out.Write(old)
 			prev = b.ContentEnd
 			continue
 		}
-		content := blockContent(body, b.Newline)
+		content := md.Frame(body, b.Newline)
 		if !bytes.Equal(old, content) {
 			stale = append(stale, b)
 		}
@@ -216,32 +217,6 @@ func fill(data []byte, blocks []Block, in *Input) ([]byte, []Block, diag.List) {
 	}
 	out.Write(data[prev:])
 	return out.Bytes(), stale, diags
-}
-
-// blockContent frames a table with a blank line on each side, so it is a
-// block of its own whatever Markdown renderer reads it, in the file's own
-// line ending.
-func blockContent(body, nl string) []byte {
-	body = strings.TrimRight(body, "\n")
-	if nl != "\n" {
-		body = strings.ReplaceAll(body, "\n", nl)
-	}
-	return []byte(nl + body + nl + nl)
-}
-
-// markerInside returns a line of generated text that Parse would take for a
-// marker, or "". Generated text must never be able to end its own block.
-func markerInside(body string) string {
-	var f fence
-	for _, l := range strings.Split(body, "\n") {
-		if f.update(l) {
-			continue
-		}
-		if markerLine.MatchString(l) || nearMarker.MatchString(stripCodeSpans(l)) {
-			return l
-		}
-	}
-	return ""
 }
 
 // Diff is the unified diff of a changed file.

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/azagen/azagen/internal/diag"
+	md "github.com/azagen/azagen/internal/markdown"
 	"github.com/azagen/azagen/internal/rules"
 )
 
@@ -46,10 +47,10 @@ var pathExtensions = map[string]bool{
 
 // references finds the references of the hand-written parts of a file:
 // fenced code, HTML comments and the generated blocks are skipped.
-func references(data []byte, blocks []Block) []reference {
+func references(data []byte, blocks []md.Block) []reference {
 	var (
 		out       []reference
-		f         fence
+		f         md.Fence
 		inComment bool
 	)
 	inBlock := func(off int) bool {
@@ -60,11 +61,11 @@ func references(data []byte, blocks []Block) []reference {
 		}
 		return false
 	}
-	for _, ln := range splitLines(data) {
-		if f.update(ln.text) || inBlock(ln.start) {
+	for _, ln := range md.Lines(data) {
+		if f.Update(ln.Text) || inBlock(ln.Start) {
 			continue
 		}
-		t := ln.text
+		t := ln.Text
 		if inComment {
 			end := strings.Index(t, "-->")
 			if end < 0 {
@@ -87,20 +88,20 @@ func references(data []byte, blocks []Block) []reference {
 			}
 			t = t[:start] + strings.Repeat(" ", end+3) + t[start+end+3:]
 		}
-		plain := stripCodeSpans(t)
+		plain := md.StripCodeSpans(t)
 		links := inlineLink.FindAllStringSubmatchIndex(plain, -1)
 		// A backticked path that is the text of a link is only a label:
 		// the link's target is what gets checked.
-		for _, r := range codeSpanPaths(t, ln.num) {
+		for _, r := range codeSpanPaths(t, ln.Num) {
 			if !slices.ContainsFunc(links, func(m []int) bool { return r.col-1 >= m[0] && r.col-1 < m[2] }) {
 				out = append(out, r)
 			}
 		}
 		for _, m := range links {
-			out = append(out, linkRef(plain[m[2]:m[3]], ln.num, m[2]))
+			out = append(out, linkRef(plain[m[2]:m[3]], ln.Num, m[2]))
 		}
 		if m := refDefinition.FindStringSubmatchIndex(plain); m != nil {
-			out = append(out, linkRef(plain[m[2]:m[3]], ln.num, m[2]))
+			out = append(out, linkRef(plain[m[2]:m[3]], ln.Num, m[2]))
 		}
 	}
 	return out
@@ -119,24 +120,13 @@ func linkRef(target string, line, off int) reference {
 // repository paths.
 func codeSpanPaths(s string, line int) []reference {
 	var out []reference
-	for i := 0; i < len(s); {
-		if s[i] != '`' {
-			i++
-			continue
-		}
-		n := leadingRun(s[i:], '`')
-		end := findClosingRun(s, i+n, n)
-		if end < 0 {
-			i += n
-			continue
-		}
-		content := s[i+n : end]
+	for _, span := range md.CodeSpans(s) {
+		content := s[span[0]:span[1]]
 		trimmed := strings.TrimSpace(content)
 		if looksLikePath(trimmed) {
-			col := i + n + strings.Index(content, trimmed) + 1
+			col := span[0] + strings.Index(content, trimmed) + 1
 			out = append(out, reference{target: trimmed, line: line, col: col})
 		}
-		i = end + n
 	}
 	return out
 }

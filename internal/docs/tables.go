@@ -11,6 +11,7 @@ import (
 
 	"github.com/azagen/azagen/internal/autoconfig"
 	"github.com/azagen/azagen/internal/derive"
+	md "github.com/azagen/azagen/internal/markdown"
 	"github.com/azagen/azagen/internal/model"
 	"github.com/azagen/azagen/internal/rules"
 )
@@ -25,35 +26,37 @@ const (
 	argWorkload              // optional: an auto-config workload
 )
 
-// tableSpec is one table azagen can render between markers.
+// tableSpec is one table azagen can render between markers. build returns
+// the table as data (rows of typed cells); Markdown is produced from it by
+// the markdown package, in one place.
 type tableSpec struct {
 	name    string
 	arg     argKind
 	summary string
-	render  func(in *Input, arg string) (string, error)
+	build   func(in *Input, arg string) (md.Content, error)
 }
 
 // specs lists every table, in the order the tables table shows them.
 func specs() []tableSpec {
 	return []tableSpec{
-		{"commands", argNone, "the commands, global flags and exit codes, from the CLI itself", renderCommands},
-		{"cli", argNone, "the full CLI reference: every command's help, usage, examples and flags", renderCLI},
-		{"services", argOptionalStack, "each stack's description and services: kind, image, limits, dependencies", renderServices},
-		{"ports", argOptionalStack, "published ports: host IP, host port, container port, where the service listens in its container, expose reason", renderPorts},
-		{"networks", argOptionalStack, "compose networks, their real names and the services on them", renderNetworks},
-		{"volumes", argOptionalStack, "named volumes, their real names and where they are mounted", renderVolumes},
-		{"env", argOptionalStack, "variables the compose file reads from .env: default, required, used by", renderEnv},
-		{"healthchecks", argOptionalStack, "normalized healthchecks, each value with the layer it came from", renderHealthchecks},
-		{"gucs", argOptionalStack, "PostgreSQL settings a stack sets, next to the shared base", renderGUCs},
-		{"gucs-base", argNone, "every setting of postgresql-base.conf", renderBaseGUCs},
-		{"tuning", argStack, "what the image's auto-config computes for a stack's postgres services from their limits", renderTuning},
-		{"autoconfig", argWorkload, "auto-config tiers: RAM × CPUs, for the entrypoint's default workload (or the one named)", renderAutoconfig},
-		{"extensions", argNone, "extensions created at initdb and libraries preloaded by the image", renderExtensions},
-		{"metrics", argNone, "custom postgres_exporter metrics: name, type, help, labels, query", renderMetrics},
-		{"images", argOptionalStack, "pinned images: tag and digest", renderImages},
-		{"defaults", argNone, "schema defaults: every field azagen fills in when stacks.cue leaves it out", renderDefaults},
-		{"rules", argNone, "every rule ID azagen reports", renderRules},
-		{"tables", argNone, "this list", renderTables},
+		{"commands", argNone, "the commands, global flags and exit codes, from the CLI itself", buildCommands},
+		{"cli", argNone, "the full CLI reference: every command's help, usage, examples and flags", buildCLI},
+		{"services", argOptionalStack, "each stack's description and services: kind, image, limits, dependencies", buildServices},
+		{"ports", argOptionalStack, "published ports: host IP, host port, container port, where the service listens in its container, expose reason", buildPorts},
+		{"networks", argOptionalStack, "compose networks, their real names and the services on them", buildNetworks},
+		{"volumes", argOptionalStack, "named volumes, their real names and where they are mounted", buildVolumes},
+		{"env", argOptionalStack, "variables the compose file reads from .env: default, required, used by", buildEnv},
+		{"healthchecks", argOptionalStack, "normalized healthchecks, each value with the layer it came from", buildHealthchecks},
+		{"gucs", argOptionalStack, "PostgreSQL settings a stack sets, next to the shared base", buildGUCs},
+		{"gucs-base", argNone, "every setting of postgresql-base.conf", buildBaseGUCs},
+		{"tuning", argStack, "what the image's auto-config computes for a stack's postgres services from their limits", buildTuning},
+		{"autoconfig", argWorkload, "auto-config tiers: RAM × CPUs, for the entrypoint's default workload (or the one named)", buildAutoconfig},
+		{"extensions", argNone, "extensions created at initdb and libraries preloaded by the image", buildExtensions},
+		{"metrics", argNone, "custom postgres_exporter metrics: name, type, help, labels, query", buildMetrics},
+		{"images", argOptionalStack, "pinned images: tag and digest", buildImages},
+		{"defaults", argNone, "schema defaults: every field azagen fills in when stacks.cue leaves it out", buildDefaults},
+		{"rules", argNone, "every rule ID azagen reports", buildRules},
+		{"tables", argNone, "this list", buildTables},
 	}
 }
 
@@ -82,11 +85,11 @@ func renderTable(in *Input, ref string) (string, error) {
 	}
 	name, arg, _ := strings.Cut(ref, ".")
 	spec, _ := lookupSpec(name)
-	out, err := spec.render(in, arg)
+	out, err := spec.build(in, arg)
 	if err != nil {
 		return "", &tableError{rules.DocsTable, fmt.Sprintf("table %s: %v", ref, err)}
 	}
-	return out, nil
+	return out.String(), nil
 }
 
 // checkRef validates a table reference: a known table, with the argument
@@ -148,9 +151,9 @@ func postgresServices(st *model.Stack) []*model.Service {
 }
 
 // withStack prepends the stack column when a table covers every stack.
-func withStack(all bool, st *model.Stack, cells ...string) []string {
+func withStack(all bool, st *model.Stack, cells ...md.Inline) []md.Inline {
 	if all {
-		return append([]string{code(st.Key)}, cells...)
+		return append([]md.Inline{md.CodeSpan(st.Key)}, cells...)
 	}
 	return cells
 }
@@ -162,26 +165,26 @@ func head(all bool, cols ...string) []string {
 	return cols
 }
 
-func renderPorts(in *Input, arg string) (string, error) {
+func buildPorts(in *Input, arg string) (md.Content, error) {
 	all := arg == ""
-	t := newTable(head(all, "Service", "Host IP", "Host port", "Container port", "Listens in the container", "Expose reason")...)
+	t := md.NewTable(head(all, "Service", "Host IP", "Host port", "Container port", "Listens in the container", "Expose reason")...)
 	for _, st := range stacksFor(in.Config, arg) {
 		for _, svc := range services(st) {
 			for _, p := range derive.SortedPorts(svc.Ports) {
-				reason := none
+				reason := md.None
 				if p.ExposeReason != "" {
-					reason = text(p.ExposeReason)
+					reason = md.Text(p.ExposeReason)
 				}
-				t.add(withStack(all, st, code(svc.Key), code(p.HostIP), strconv.Itoa(p.Host), strconv.Itoa(p.Container), listenIn(in.Config, svc), reason)...)
+				t.Add(withStack(all, st, md.CodeSpan(svc.Key), md.CodeSpan(p.HostIP), md.Text(strconv.Itoa(p.Host)), md.Text(strconv.Itoa(p.Container)), listenIn(in.Config, svc), reason)...)
 			}
 		}
 	}
-	return t.String(), nil
+	return md.Content{t}, nil
 }
 
 // listenIn is the second binding layer: the address the service itself
 // binds inside its container, as azagen renders it.
-func listenIn(c *model.Config, svc *model.Service) string {
+func listenIn(c *model.Config, svc *model.Service) md.Inline {
 	switch {
 	case svc.Postgres != nil:
 		v, ok := svc.Postgres.Settings["listen_addresses"]
@@ -194,18 +197,18 @@ func listenIn(c *model.Config, svc *model.Service) string {
 		} else {
 			lit, _ = derive.GUCLiteral(model.GUCValue{Kind: "string", String: svc.Postgres.ListenAddresses})
 		}
-		return code("listen_addresses = " + lit)
+		return md.CodeSpan("listen_addresses = " + lit)
 	case svc.PgBouncer != nil:
-		return code(fmt.Sprintf("listen_addr = %s", svc.PgBouncer.ListenAddr))
+		return md.CodeSpan(fmt.Sprintf("listen_addr = %s", svc.PgBouncer.ListenAddr))
 	case svc.Exporter != nil:
-		return fmt.Sprintf("port %d, every interface", svc.Exporter.ListenPort)
+		return md.Text(fmt.Sprintf("port %d, every interface", svc.Exporter.ListenPort))
 	}
-	return none
+	return md.None
 }
 
-func renderNetworks(in *Input, arg string) (string, error) {
+func buildNetworks(in *Input, arg string) (md.Content, error) {
 	all := arg == ""
-	t := newTable(head(all, "Network", "Compose name", "Created by", "Services")...)
+	t := md.NewTable(head(all, "Network", "Compose name", "Created by", "Services")...)
 	for _, st := range stacksFor(in.Config, arg) {
 		for _, k := range slices.Sorted(maps.Keys(st.Networks)) {
 			n := st.Networks[k]
@@ -221,55 +224,55 @@ func renderNetworks(in *Input, arg string) (string, error) {
 					users = append(users, svc.Key)
 				}
 			}
-			t.add(withStack(all, st, code(k), code(n.Name), created, codeList(users))...)
+			t.Add(withStack(all, st, md.CodeSpan(k), md.CodeSpan(n.Name), md.Text(created), md.CodeList(users))...)
 		}
 	}
-	return t.String(), nil
+	return md.Content{t}, nil
 }
 
-func renderEnv(in *Input, arg string) (string, error) {
+func buildEnv(in *Input, arg string) (md.Content, error) {
 	all := arg == ""
-	t := newTable(head(all, "Variable", "Default", "Required", "Used by", "Description")...)
+	t := md.NewTable(head(all, "Variable", "Default", "Required", "Used by", "Description")...)
 	for _, st := range stacksFor(in.Config, arg) {
 		for _, v := range derive.Variables(st) {
-			def, req := none, "no"
+			def, req := md.None, md.Text("no")
 			if v.Default != nil {
-				def = code(*v.Default)
+				def = md.CodeSpan(*v.Default)
 			} else {
-				req = "yes: " + text(v.Required)
+				req = md.Text("yes: " + v.Required)
 			}
-			desc := none
+			desc := md.None
 			if v.Doc != "" {
-				desc = text(v.Doc)
+				desc = md.Text(v.Doc)
 			}
-			t.add(withStack(all, st, code(v.Name), def, req, codeList(v.UsedBy), desc)...)
+			t.Add(withStack(all, st, md.CodeSpan(v.Name), def, req, md.CodeList(v.UsedBy), desc)...)
 		}
 	}
-	return t.String(), nil
+	return md.Content{t}, nil
 }
 
-func renderHealthchecks(in *Input, arg string) (string, error) {
+func buildHealthchecks(in *Input, arg string) (md.Content, error) {
 	all := arg == ""
-	t := newTable(head(all, "Service", "Setting", "Value", "From")...)
+	t := md.NewTable(head(all, "Service", "Setting", "Value", "From")...)
 	for _, st := range stacksFor(in.Config, arg) {
 		for _, svc := range services(st) {
 			for _, f := range derive.HealthFields(svc.Health) {
-				t.add(withStack(all, st, code(svc.Key), code(f.Name), code(f.Value), origin(f.Origin))...)
+				t.Add(withStack(all, st, md.CodeSpan(svc.Key), md.CodeSpan(f.Name), md.CodeSpan(f.Value), origin(f.Origin))...)
 			}
 		}
 	}
-	return t.String(), nil
+	return md.Content{t}, nil
 }
 
 // origin renders a layer: CUE paths as code, descriptions as text.
-func origin(o model.Origin) string {
+func origin(o model.Origin) md.Inline {
 	if o.InSource() {
-		return code(o.Path)
+		return md.CodeSpan(o.Path)
 	}
-	return text(o.String())
+	return md.Text(o.String())
 }
 
-func renderGUCs(in *Input, arg string) (string, error) {
+func buildGUCs(in *Input, arg string) (md.Content, error) {
 	type column struct {
 		st  *model.Stack
 		svc *model.Service
@@ -281,10 +284,10 @@ func renderGUCs(in *Input, arg string) (string, error) {
 		}
 	}
 	if len(cols) == 0 {
-		return "", fmt.Errorf("no postgres service")
+		return nil, fmt.Errorf("no postgres service")
 	}
 	names := map[string]bool{"port": true}
-	hdr := []string{"Setting", "Base"}
+	hdr := []md.Inline{md.Text("Setting"), md.Text("Base")}
 	for _, c := range cols {
 		for n := range c.svc.Postgres.Settings {
 			names[n] = true
@@ -296,78 +299,81 @@ func renderGUCs(in *Input, arg string) (string, error) {
 				label = c.st.Key + "/" + c.svc.Key
 			}
 		}
-		hdr = append(hdr, code(label))
+		hdr = append(hdr, md.CodeSpan(label))
 	}
-	t := newTable(hdr...)
+	t := &md.Table{Head: hdr}
 	for _, n := range slices.Sorted(maps.Keys(names)) {
-		base := none
+		base := md.None
 		if v, ok := in.Config.PostgreSQL.Base[n]; ok {
 			base = gucCell(v)
 		}
-		row := []string{code(n), base}
+		row := []md.Inline{md.CodeSpan(n), base}
 		for _, c := range cols {
 			row = append(row, stackGUCCell(in.Config, c.svc, n))
 		}
-		t.add(row...)
+		t.Add(row...)
 	}
-	return t.String() + "\n" + "A value in a stack column is set by that stack's config and wins over the base; _base_ means the stack keeps the base value; " + none + " means neither sets it and PostgreSQL's own default applies. `port` comes from the service's `postgres.port`.\n", nil
+	note := md.Join(md.Text("A value in a stack column is set by that stack's config and wins over the base; "), md.Emph("base"),
+		md.Text(" means the stack keeps the base value; "), md.None, md.Text(" means neither sets it and PostgreSQL's own default applies. "),
+		md.CodeSpan("port"), md.Text(" comes from the service's "), md.CodeSpan("postgres.port"), md.Text("."))
+	return md.Content{t, md.Paragraph(note)}, nil
 }
 
-func stackGUCCell(c *model.Config, svc *model.Service, name string) string {
+func stackGUCCell(c *model.Config, svc *model.Service, name string) md.Inline {
 	if name == "port" {
-		return code(strconv.Itoa(svc.Postgres.Port))
+		return md.CodeSpan(strconv.Itoa(svc.Postgres.Port))
 	}
 	if v, ok := svc.Postgres.Settings[name]; ok {
 		cell := gucCell(v)
-		if b, inBase := c.PostgreSQL.Base[name]; inBase && gucCell(b) != cell {
-			cell += " (overrides base)"
+		if b, inBase := c.PostgreSQL.Base[name]; inBase && gucCell(b).String() != cell.String() {
+			cell = md.Join(cell, md.Text(" (overrides base)"))
 		}
 		return cell
 	}
 	if _, ok := c.PostgreSQL.Base[name]; ok {
-		return "_base_"
+		return md.Emph("base")
 	}
-	return none
+	return md.None
 }
 
 // gucCell renders a setting the way postgresql.conf holds it.
-func gucCell(v model.GUCValue) string {
+func gucCell(v model.GUCValue) md.Inline {
 	lit, err := derive.GUCLiteral(v)
 	if err != nil {
-		return text(err.Error())
+		return md.Text(err.Error())
 	}
-	return code(lit)
+	return md.CodeSpan(lit)
 }
 
-func renderBaseGUCs(in *Input, _ string) (string, error) {
-	t := newTable("Setting", "Value")
+func buildBaseGUCs(in *Input, _ string) (md.Content, error) {
+	t := md.NewTable("Setting", "Value")
 	for _, n := range slices.Sorted(maps.Keys(in.Config.PostgreSQL.Base)) {
-		t.add(code(n), gucCell(in.Config.PostgreSQL.Base[n]))
+		t.Add(md.CodeSpan(n), gucCell(in.Config.PostgreSQL.Base[n]))
 	}
-	return t.String(), nil
+	return md.Content{t}, nil
 }
 
-func renderTuning(in *Input, arg string) (string, error) {
+func buildTuning(in *Input, arg string) (md.Content, error) {
 	st := in.Config.Stacks[arg]
 	svcs := postgresServices(st)
 	if len(svcs) == 0 {
-		return "", fmt.Errorf("stack %s has no postgres service", arg)
+		return nil, fmt.Errorf("stack %s has no postgres service", arg)
 	}
 	params := autoconfig.FromModel(in.Config)
-	hdr := []string{"Setting"}
+	hdr := []md.Inline{md.Text("Setting")}
 	var names []string
 	values := map[string][]string{}
 	var inputs []autoconfig.Input
 	for i, svc := range svcs {
 		ai, err := autoconfig.InputFor(in.Config, svc)
 		if err != nil {
-			return "", err
+			return nil, err
 		}
 		out, err := params.Compute(ai)
 		if err != nil {
-			return "", fmt.Errorf("service %s: %w", svc.Key, err)
+			return nil, fmt.Errorf("service %s: %w", svc.Key, err)
 		}
-		hdr = append(hdr, code(svc.Key))
+		hdr = append(hdr, md.CodeSpan(svc.Key))
 		inputs = append(inputs, ai)
 		for _, set := range out.Settings() {
 			if _, seen := values[set.Name]; !seen {
@@ -377,32 +383,32 @@ func renderTuning(in *Input, arg string) (string, error) {
 			values[set.Name][i] = set.Value
 		}
 	}
-	t := newTable(hdr...)
-	inputRow := func(name string, f func(i int) string) {
-		row := []string{name}
+	t := &md.Table{Head: hdr}
+	inputRow := func(name string, f func(i int) md.Inline) {
+		row := []md.Inline{md.Text(name)}
 		for i := range svcs {
 			row = append(row, f(i))
 		}
-		t.add(row...)
+		t.Add(row...)
 	}
-	inputRow("memory limit", func(i int) string { return code(svcs[i].Resources.Memory) })
-	inputRow("CPUs seen (limit rounded up)", func(i int) string {
-		return fmt.Sprintf("%d (limit %s)", inputs[i].CPUs, code(strconv.FormatFloat(svcs[i].Resources.CPUs, 'f', -1, 64)))
+	inputRow("memory limit", func(i int) md.Inline { return md.CodeSpan(svcs[i].Resources.Memory) })
+	inputRow("CPUs seen (limit rounded up)", func(i int) md.Inline {
+		return md.Join(md.Text(fmt.Sprintf("%d (limit ", inputs[i].CPUs)), md.CodeSpan(strconv.FormatFloat(svcs[i].Resources.CPUs, 'f', -1, 64)), md.Text(")"))
 	})
-	inputRow("workload", func(i int) string { return code(inputs[i].Workload) })
-	inputRow("storage", func(i int) string { return code(inputs[i].Storage) })
+	inputRow("workload", func(i int) md.Inline { return md.CodeSpan(inputs[i].Workload) })
+	inputRow("storage", func(i int) md.Inline { return md.CodeSpan(inputs[i].Storage) })
 	for _, n := range names {
-		row := []string{code(n)}
+		row := []md.Inline{md.CodeSpan(n)}
 		for _, v := range values[n] {
 			if v == "" {
-				row = append(row, none)
+				row = append(row, md.None)
 			} else {
-				row = append(row, code(v))
+				row = append(row, md.CodeSpan(v))
 			}
 		}
-		t.add(row...)
+		t.Add(row...)
 	}
-	return t.String(), nil
+	return md.Content{t}, nil
 }
 
 // Auto-config tiers: the axes of the tier table. The values come from
@@ -412,11 +418,11 @@ var (
 	tierCPUs  = []int{1, 2, 4, 8}
 )
 
-func renderAutoconfig(in *Input, arg string) (string, error) {
+func buildAutoconfig(in *Input, arg string) (md.Content, error) {
 	ac := in.Config.AutoConfig
-	workload, from := arg, "named in the marker"
+	workload, from := arg, md.Text("named in the marker")
 	if workload == "" {
-		workload, from = ac.Defaults.Workload, "the entrypoint's default, "+code("autoconfig.defaults.workload")+" in stacks.cue"
+		workload, from = ac.Defaults.Workload, md.Join(md.Text("the entrypoint's default, "), md.CodeSpan("autoconfig.defaults.workload"), md.Text(" in stacks.cue"))
 	}
 	// Storage changes only the planner-cost settings, which this table
 	// does not show.
@@ -424,33 +430,34 @@ func renderAutoconfig(in *Input, arg string) (string, error) {
 	params := autoconfig.FromModel(in.Config)
 	names := []string{"max_connections", "shared_buffers", "effective_cache_size", "maintenance_work_mem", "work_mem", "wal_buffers",
 		"max_worker_processes", "max_parallel_workers", "max_parallel_workers_per_gather", "max_parallel_maintenance_workers", "io_workers"}
-	hdr := []string{"RAM", "CPUs"}
+	t := md.NewTable("RAM", "CPUs")
 	for _, n := range names {
-		hdr = append(hdr, code(n))
+		t.Head = append(t.Head, md.CodeSpan(n))
 	}
-	t := newTable(hdr...)
 	for _, ram := range tierRAMMB {
 		for _, cpus := range tierCPUs {
 			out, err := params.Compute(autoconfig.Input{RAMMB: ram, CPUs: cpus, Workload: workload, Storage: storage})
 			if err != nil {
-				return "", err
+				return nil, err
 			}
 			vals := map[string]string{}
 			for _, set := range out.Settings() {
 				vals[set.Name] = set.Value
 			}
-			row := []string{mb(ram), strconv.Itoa(cpus)}
+			row := []md.Inline{md.Text(mb(ram)), md.Text(strconv.Itoa(cpus))}
 			for _, n := range names {
-				row = append(row, vals[n])
+				row = append(row, md.Text(vals[n]))
 			}
-			t.add(row...)
+			t.Add(row...)
 		}
 	}
-	return fmt.Sprintf("Workload %s (%s). Memory limits are what compose gives the container; CPUs are its limit rounded up.\n\n", code(workload), from) + t.String(), nil
+	intro := md.Join(md.Text("Workload "), md.CodeSpan(workload), md.Text(" ("), from,
+		md.Text("). Memory limits are what compose gives the container; CPUs are its limit rounded up."))
+	return md.Content{md.Paragraph(intro), t}, nil
 }
 
-func renderMetrics(in *Input, _ string) (string, error) {
-	t := newTable("Metric", "Type", "Help", "Labels", "Query")
+func buildMetrics(in *Input, _ string) (md.Content, error) {
+	t := md.NewTable("Metric", "Type", "Help", "Labels", "Query")
 	for _, name := range slices.Sorted(maps.Keys(in.Config.ExporterQueries)) {
 		q := in.Config.ExporterQueries[name]
 		var labels []string
@@ -463,45 +470,45 @@ func renderMetrics(in *Input, _ string) (string, error) {
 			if m.Usage == "LABEL" {
 				continue
 			}
-			t.add(code(name+"_"+m.Column), strings.ToLower(m.Usage), text(m.Description), codeList(labels), code(name))
+			t.Add(md.CodeSpan(name+"_"+m.Column), md.Text(strings.ToLower(m.Usage)), md.Text(m.Description), md.CodeList(labels), md.CodeSpan(name))
 		}
 	}
-	return t.String(), nil
+	return md.Content{t}, nil
 }
 
-func renderImages(in *Input, arg string) (string, error) {
+func buildImages(in *Input, arg string) (md.Content, error) {
 	all := arg == ""
-	t := newTable(head(all, "Service", "Image", "Tag", "Digest")...)
+	t := md.NewTable(head(all, "Service", "Image", "Tag", "Digest")...)
 	for _, st := range stacksFor(in.Config, arg) {
 		for _, svc := range services(st) {
 			img := svc.Image
-			var digest string
+			var digest md.Inline
 			switch d := img.Digest; {
 			case d.Literal != nil:
-				digest = code(*d.Literal)
+				digest = md.CodeSpan(*d.Literal)
 			case d.Default != nil:
-				digest = "variable " + code(d.Var) + ", default " + code(*d.Default)
+				digest = md.Join(md.Text("variable "), md.CodeSpan(d.Var), md.Text(", default "), md.CodeSpan(*d.Default))
 			default:
-				digest = "required variable " + code(d.Var)
+				digest = md.Join(md.Text("required variable "), md.CodeSpan(d.Var))
 			}
-			t.add(withStack(all, st, code(svc.Key), code(img.Name), code(img.Tag), digest)...)
+			t.Add(withStack(all, st, md.CodeSpan(svc.Key), md.CodeSpan(img.Name), md.CodeSpan(img.Tag), digest)...)
 		}
 	}
-	return t.String(), nil
+	return md.Content{t}, nil
 }
 
-// renderDefaults walks the schema's definitions for fields with a default
+// buildDefaults walks the schema's definitions for fields with a default
 // (*value): what azagen fills in when stacks.cue leaves a field out.
-func renderDefaults(in *Input, _ string) (string, error) {
+func buildDefaults(in *Input, _ string) (md.Content, error) {
 	if in.Source == nil {
-		return "", fmt.Errorf("no CUE source to read the schema from")
+		return nil, fmt.Errorf("no CUE source to read the schema from")
 	}
 	root := in.Source.Value
 	type row struct{ field, value, doc string }
 	var rows []row
 	it, err := root.Fields(cue.Definitions(true))
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	for it.Next() {
 		if !it.Selector().IsDefinition() {
@@ -535,15 +542,15 @@ func renderDefaults(in *Input, _ string) (string, error) {
 		}
 	}
 	slices.SortFunc(rows, func(a, b row) int { return strings.Compare(a.field, b.field) })
-	t := newTable("Field", "Default", "Schema comment")
+	t := md.NewTable("Field", "Default", "Schema comment")
 	for _, r := range rows {
-		doc := none
+		doc := md.None
 		if r.doc != "" {
-			doc = text(r.doc)
+			doc = md.Text(r.doc)
 		}
-		t.add(code(r.field), code(r.value), doc)
+		t.Add(md.CodeSpan(r.field), md.CodeSpan(r.value), doc)
 	}
-	return t.String(), nil
+	return md.Content{t}, nil
 }
 
 func unquoteLabel(s string) string {
@@ -563,16 +570,16 @@ func docComment(v cue.Value) string {
 	return strings.Join(parts, " ")
 }
 
-func renderRules(_ *Input, _ string) (string, error) {
-	t := newTable("Rule", "Severity", "Checked on", "What it requires")
+func buildRules(_ *Input, _ string) (md.Content, error) {
+	t := md.NewTable("Rule", "Severity", "Checked on", "What it requires")
 	for _, r := range rules.All {
-		t.add(code(r.ID), string(r.Severity), r.Stage.Label(), text(r.Summary))
+		t.Add(md.CodeSpan(r.ID), md.Text(string(r.Severity)), md.Text(r.Stage.Label()), md.Text(r.Summary))
 	}
-	return t.String(), nil
+	return md.Content{t}, nil
 }
 
-func renderTables(_ *Input, _ string) (string, error) {
-	t := newTable("Table", "Marker name", "What it renders")
+func buildTables(_ *Input, _ string) (md.Content, error) {
+	t := md.NewTable("Table", "Marker name", "What it renders")
 	for _, s := range specs() {
 		ref := s.name
 		switch s.arg {
@@ -583,43 +590,38 @@ func renderTables(_ *Input, _ string) (string, error) {
 		case argWorkload:
 			ref += "[.<workload>]"
 		}
-		t.add(code(s.name), code(ref), text(s.summary))
+		t.Add(md.CodeSpan(s.name), md.CodeSpan(ref), md.Text(s.summary))
 	}
-	return t.String(), nil
+	return md.Content{t}, nil
 }
 
-func renderServices(in *Input, arg string) (string, error) {
-	var b strings.Builder
-	for i, st := range stacksFor(in.Config, arg) {
-		if i > 0 {
-			b.WriteString("\n")
-		}
+func buildServices(in *Input, arg string) (md.Content, error) {
+	var out md.Content
+	for _, st := range stacksFor(in.Config, arg) {
+		intro := md.Join(md.Text("Compose project "), md.CodeSpan(st.Name))
 		if arg == "" {
-			fmt.Fprintf(&b, "%s, compose project %s", code(st.Key), code(st.Name))
-		} else {
-			fmt.Fprintf(&b, "Compose project %s", code(st.Name))
+			intro = md.Join(md.CodeSpan(st.Key), md.Text(", compose project "), md.CodeSpan(st.Name))
 		}
 		if st.Description != "" {
-			b.WriteString(": " + text(st.Description))
+			intro = md.Join(intro, md.Text(": "+st.Description))
 		}
-		b.WriteString("\n\n")
-		t := newTable("Service", "Kind", "Image", "Memory", "CPUs", "PIDs", "Starts after")
+		t := md.NewTable("Service", "Kind", "Image", "Memory", "CPUs", "PIDs", "Starts after")
 		for _, svc := range services(st) {
 			var deps []string
 			for _, k := range slices.Sorted(maps.Keys(svc.DependsOn)) {
 				deps = append(deps, k+" ("+svc.DependsOn[k]+")")
 			}
-			t.add(code(svc.Key), code(svc.Kind), code(svc.Image.Name+":"+svc.Image.Tag), code(svc.Resources.Memory),
-				code(strconv.FormatFloat(svc.Resources.CPUs, 'f', -1, 64)), strconv.Itoa(svc.Resources.Pids), codeList(deps))
+			t.Add(md.CodeSpan(svc.Key), md.CodeSpan(svc.Kind), md.CodeSpan(svc.Image.Name+":"+svc.Image.Tag), md.CodeSpan(svc.Resources.Memory),
+				md.CodeSpan(strconv.FormatFloat(svc.Resources.CPUs, 'f', -1, 64)), md.Text(strconv.Itoa(svc.Resources.Pids)), md.CodeList(deps))
 		}
-		b.WriteString(t.String())
+		out = append(out, md.Paragraph(intro), t)
 	}
-	return b.String(), nil
+	return out, nil
 }
 
-func renderVolumes(in *Input, arg string) (string, error) {
+func buildVolumes(in *Input, arg string) (md.Content, error) {
 	all := arg == ""
-	t := newTable(head(all, "Volume", "Compose name", "Mounted at")...)
+	t := md.NewTable(head(all, "Volume", "Compose name", "Mounted at")...)
 	for _, st := range stacksFor(in.Config, arg) {
 		for _, k := range slices.Sorted(maps.Keys(st.Volumes)) {
 			var at []string
@@ -630,13 +632,13 @@ func renderVolumes(in *Input, arg string) (string, error) {
 					}
 				}
 			}
-			t.add(withStack(all, st, code(k), code(st.Volumes[k].Name), codeList(at))...)
+			t.Add(withStack(all, st, md.CodeSpan(k), md.CodeSpan(st.Volumes[k].Name), md.CodeList(at))...)
 		}
 	}
-	return t.String(), nil
+	return md.Content{t}, nil
 }
 
-func renderExtensions(in *Input, _ string) (string, error) {
+func buildExtensions(in *Input, _ string) (md.Content, error) {
 	pg := in.Config.PostgreSQL
 	names := map[string]bool{}
 	for _, n := range pg.Extensions {
@@ -645,17 +647,17 @@ func renderExtensions(in *Input, _ string) (string, error) {
 	for _, n := range pg.Preload {
 		names[n] = true
 	}
-	yes := func(b bool) string {
+	yes := func(b bool) md.Inline {
 		if b {
-			return "yes"
+			return md.Text("yes")
 		}
-		return "no"
+		return md.Text("no")
 	}
-	t := newTable("Extension or library", "Created at initdb", "Preloaded")
+	t := md.NewTable("Extension or library", "Created at initdb", "Preloaded")
 	for _, n := range slices.Sorted(maps.Keys(names)) {
-		t.add(code(n), yes(slices.Contains(pg.Extensions, n)), yes(slices.Contains(pg.Preload, n)))
+		t.Add(md.CodeSpan(n), yes(slices.Contains(pg.Extensions, n)), yes(slices.Contains(pg.Preload, n)))
 	}
-	return t.String(), nil
+	return md.Content{t}, nil
 }
 
 // mb labels a RAM tier, in GB when exact.

@@ -3,7 +3,6 @@ package explain
 import (
 	"fmt"
 	"path"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -150,26 +149,13 @@ func parsePath(s string) ([]segment, error) {
 	return out, nil
 }
 
-var identifier = regexp.MustCompile(`^[#]?[A-Za-z_][A-Za-z0-9_]*$`)
-
 // pathString prints segments in CUE syntax, the form diagnostics use.
 func pathString(segs []segment) string {
-	var b strings.Builder
+	elems := make([]diag.PathElem, len(segs))
 	for i, s := range segs {
-		if s.isIdx {
-			fmt.Fprintf(&b, "[%d]", s.index)
-			continue
-		}
-		if i > 0 {
-			b.WriteByte('.')
-		}
-		if identifier.MatchString(s.label) {
-			b.WriteString(s.label)
-		} else {
-			b.WriteString(strconv.Quote(s.label))
-		}
+		elems[i] = diag.PathElem{Label: s.label, Index: s.index, IsIndex: s.isIdx}
 	}
-	return b.String()
+	return diag.CUEPath(elems...)
 }
 
 func cuePath(segs []segment) cue.Path {

@@ -327,18 +327,20 @@ func fromCUE(rule string, err error, root cue.Value) diag.List {
 // cuePath renders a CUE error path the way policy paths are written:
 // fields joined by dots, list indexes in brackets (ports[0].host).
 func cuePath(sel []string) string {
-	var b strings.Builder
+	elems := make([]diag.PathElem, len(sel))
 	for i, s := range sel {
-		if _, err := strconv.Atoi(s); err == nil {
-			b.WriteString("[" + s + "]")
+		if n, err := strconv.Atoi(s); err == nil {
+			elems[i] = diag.Index(n)
 			continue
 		}
-		if i > 0 {
-			b.WriteString(".")
+		// CUE quotes a label that is not an identifier; CUEPath quotes
+		// again, from the label itself.
+		if u, err := strconv.Unquote(s); err == nil && strings.HasPrefix(s, `"`) {
+			s = u
 		}
-		b.WriteString(s)
+		elems[i] = diag.Field(s)
 	}
-	return b.String()
+	return diag.CUEPath(elems...)
 }
 
 // selector turns one element of an error path into a CUE selector: list

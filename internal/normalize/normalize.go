@@ -5,10 +5,8 @@
 package normalize
 
 import (
-	"fmt"
 	"maps"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/azagen/azagen/internal/diag"
@@ -41,16 +39,7 @@ func Normalize(c *model.Config, pos Positioner) diag.List {
 
 // ServicePath is the CUE path of a service, for diagnostics.
 func ServicePath(st *model.Stack, svc *model.Service) string {
-	return fmt.Sprintf("stacks.%s.services.%s", Label(st.Key), Label(svc.Key))
-}
-
-// Label quotes a map key that is not a CUE identifier, for paths in
-// diagnostics.
-func Label(s string) string {
-	if strings.ContainsAny(s, "-.") {
-		return fmt.Sprintf("%q", s)
-	}
-	return s
+	return diag.CUEPath(diag.Fields("stacks", st.Key, "services", svc.Key)...)
 }
 
 // HealthLayer is one layer of a service's healthcheck, as it merges.
@@ -64,8 +53,8 @@ type HealthLayer struct {
 // that kind, and the service's own healthcheck.
 func HealthLayers(c *model.Config, st *model.Stack, svc *model.Service) []HealthLayer {
 	return []HealthLayer{
-		{model.Origin{Layer: model.LayerSchemaDefault, Path: "healthcheckDefaults." + Label(svc.Kind)}, c.HealthcheckDefaults[svc.Kind]},
-		{model.Origin{Layer: model.LayerStack, Path: fmt.Sprintf("stacks.%s.healthcheck.%s", Label(st.Key), Label(svc.Kind))}, st.Healthcheck[svc.Kind]},
+		{model.Origin{Layer: model.LayerSchemaDefault, Path: diag.CUEPath(diag.Fields("healthcheckDefaults", svc.Kind)...)}, c.HealthcheckDefaults[svc.Kind]},
+		{model.Origin{Layer: model.LayerStack, Path: diag.CUEPath(diag.Fields("stacks", st.Key, "healthcheck", svc.Kind)...)}, st.Healthcheck[svc.Kind]},
 		{model.Origin{Layer: model.LayerService, Path: ServicePath(st, svc) + ".healthcheck"}, svc.Healthcheck},
 	}
 }

@@ -94,6 +94,6 @@ func (c *checker) eachService(fn func(st *model.Stack, svc *model.Service, path 
 
 func (c *checker) eachStack(fn func(st *model.Stack, path string)) {
 	for _, sk := range slices.Sorted(maps.Keys(c.cfg.Stacks)) {
-		fn(c.cfg.Stacks[sk], "stacks."+normalize.Label(sk))
+		fn(c.cfg.Stacks[sk], "stacks."+diag.Label(sk))
 	}
 }

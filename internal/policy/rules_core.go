@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/azagen/azagen/internal/derive"
+	"github.com/azagen/azagen/internal/diag"
 	"github.com/azagen/azagen/internal/duration"
 	"github.com/azagen/azagen/internal/model"
 	"github.com/azagen/azagen/internal/normalize"
@@ -109,7 +110,7 @@ func volumeNameUnique(c *checker) {
 		for _, k := range slices.Sorted(maps.Keys(st.Volumes)) {
 			name := st.Volumes[k].Name
 			if prev, dup := seen[name]; dup {
-				c.report(path+".volumes."+normalize.Label(k)+".name", "volume name %q is also used by stack %s: the two stacks would share data", name, prev)
+				c.report(path+".volumes."+diag.Label(k)+".name", "volume name %q is also used by stack %s: the two stacks would share data", name, prev)
 				continue
 			}
 			seen[name] = st.Key
@@ -121,17 +122,17 @@ func referenceExists(c *checker) {
 	c.eachService(func(st *model.Stack, svc *model.Service, path string) {
 		for i, n := range svc.Networks {
 			if st.Networks[n] == nil {
-				c.report(fmt.Sprintf("%s.networks[%d]", path, i), "network %q is not declared in stacks.%s.networks", n, normalize.Label(st.Key))
+				c.report(fmt.Sprintf("%s.networks[%d]", path, i), "network %q is not declared in stacks.%s.networks", n, diag.Label(st.Key))
 			}
 		}
 		for i, v := range svc.Volumes {
 			if st.Volumes[v.Volume] == nil {
-				c.report(fmt.Sprintf("%s.volumes[%d].volume", path, i), "volume %q is not declared in stacks.%s.volumes", v.Volume, normalize.Label(st.Key))
+				c.report(fmt.Sprintf("%s.volumes[%d].volume", path, i), "volume %q is not declared in stacks.%s.volumes", v.Volume, diag.Label(st.Key))
 			}
 		}
 		for _, d := range slices.Sorted(maps.Keys(svc.DependsOn)) {
 			if st.Services[d] == nil {
-				c.report(path+".depends_on."+normalize.Label(d), "depends on service %q, which stack %s does not have", d, st.Key)
+				c.report(path+".depends_on."+diag.Label(d), "depends on service %q, which stack %s does not have", d, st.Key)
 			}
 		}
 		role := func(p, name string) {
@@ -150,7 +151,7 @@ func referenceExists(c *checker) {
 			pg := svc.Postgres
 			for _, v := range []struct{ field, name string }{{"data_volume", pg.DataVolume}, {"backup_volume", pg.BackupVolume}} {
 				if v.name != "" && st.Volumes[v.name] == nil {
-					c.report(path+".postgres."+v.field, "volume %q is not declared in stacks.%s.volumes", v.name, normalize.Label(st.Key))
+					c.report(path+".postgres."+v.field, "volume %q is not declared in stacks.%s.volumes", v.name, diag.Label(st.Key))
 				}
 			}
 			if pg.Upstream != nil {
@@ -179,7 +180,7 @@ func replicaReachesPrimary(c *checker) {
 		up := svc.Postgres.Upstream
 		net := st.Networks[up.Network]
 		if net == nil {
-			c.report(path+".postgres.upstream.network", "network %q is not declared in stacks.%s.networks", up.Network, normalize.Label(st.Key))
+			c.report(path+".postgres.upstream.network", "network %q is not declared in stacks.%s.networks", up.Network, diag.Label(st.Key))
 			return
 		}
 		if !slices.Contains(svc.Networks, up.Network) {

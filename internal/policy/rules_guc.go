@@ -5,9 +5,9 @@ import (
 	"slices"
 
 	"github.com/azagen/azagen/internal/derive"
+	"github.com/azagen/azagen/internal/diag"
 	"github.com/azagen/azagen/internal/guc"
 	"github.com/azagen/azagen/internal/model"
-	"github.com/azagen/azagen/internal/normalize"
 )
 
 // loadedPrefixes are the GUC prefixes of the libraries the image preloads
@@ -32,7 +32,7 @@ func gucValid(c *checker) {
 	check := func(path string, settings map[string]model.GUCValue) {
 		for _, name := range slices.Sorted(maps.Keys(settings)) {
 			if err := gc.Validate(name, derive.GUCText(settings[name])); err != nil {
-				c.report(path+"."+normalize.Label(name), "%v", err)
+				c.report(path+"."+diag.Label(name), "%v", err)
 			}
 		}
 	}

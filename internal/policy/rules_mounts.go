@@ -8,8 +8,8 @@ import (
 	"strings"
 
 	"github.com/azagen/azagen/internal/derive"
+	"github.com/azagen/azagen/internal/diag"
 	"github.com/azagen/azagen/internal/model"
-	"github.com/azagen/azagen/internal/normalize"
 )
 
 // legacyPGData is where PostgreSQL images before 18 kept PGDATA. The 18+
@@ -99,10 +99,10 @@ func superuserIdentity(c *checker) {
 		switch {
 		case name == imageOSUser:
 		case slices.Contains(supers, imageOSUser):
-			c.report("roles."+normalize.Label(name)+".superuser", "role %s is superuser: true besides %s: exactly one role is the superuser initdb creates and the scripts log in as; drop superuser here",
+			c.report("roles."+diag.Label(name)+".superuser", "role %s is superuser: true besides %s: exactly one role is the superuser initdb creates and the scripts log in as; drop superuser here",
 				name, imageOSUser)
 		default:
-			c.report("roles."+normalize.Label(name)+".superuser", "the superuser role is named %s, but the image runs as the OS user %s and the socket rule of pg_hba.conf authenticates by peer, which admits only the role of that name: initdb would create %s and the healthcheck and roles script could not log in; name the superuser role %s",
+			c.report("roles."+diag.Label(name)+".superuser", "the superuser role is named %s, but the image runs as the OS user %s and the socket rule of pg_hba.conf authenticates by peer, which admits only the role of that name: initdb would create %s and the healthcheck and roles script could not log in; name the superuser role %s",
 				name, imageOSUser, name, imageOSUser)
 		}
 	}

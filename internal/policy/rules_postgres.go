@@ -9,6 +9,7 @@ import (
 
 	"github.com/azagen/azagen/internal/autoconfig"
 	"github.com/azagen/azagen/internal/derive"
+	"github.com/azagen/azagen/internal/diag"
 	"github.com/azagen/azagen/internal/model"
 	"github.com/azagen/azagen/internal/normalize"
 )
@@ -44,7 +45,7 @@ func poolWithinLimits(c *checker) {
 			c.report(path+".pgbouncer.default_pool_size", "default_pool_size %d + reserve_pool_size %d exceeds max_db_connections %d", pb.DefaultPoolSize, pb.ReservePoolSize, pb.MaxDBConnections)
 		}
 		if r := c.cfg.Roles[pb.AuthUser]; r != nil && r.ConnectionLimit != nil && *r.ConnectionLimit < 2 {
-			c.report("roles."+normalize.Label(r.Name)+".connection_limit", "the PgBouncer auth role needs at least 2 connections: one for auth_query, one for the healthcheck")
+			c.report("roles."+diag.Label(r.Name)+".connection_limit", "the PgBouncer auth role needs at least 2 connections: one for auth_query, one for the healthcheck")
 		}
 		ac, err := autoconfig.ForService(c.cfg, server)
 		if err != nil {
@@ -163,7 +164,7 @@ func settingNotOverridden(c *checker) {
 	check := func(path string, settings map[string]model.GUCValue) {
 		for _, name := range slices.Sorted(maps.Keys(settings)) {
 			if slices.Contains(autoconfig.Overridden, name) {
-				c.report(path+"."+normalize.Label(name), "%s is computed by the image's auto-config and passed with -c, which overrides this value; set it through the container's limits or the auto-config variables instead", name)
+				c.report(path+"."+diag.Label(name), "%s is computed by the image's auto-config and passed with -c, which overrides this value; set it through the container's limits or the auto-config variables instead", name)
 			}
 		}
 	}

@@ -1,4 +1,10 @@
-package docs
+// Package markdown is azagen's model-agnostic Markdown: the marker engine
+// that finds the generated blocks of a hand-written file (Parse), the line
+// scanner it shares with the docs link checker (Lines, Fence, CodeSpans),
+// and a small document model (Inline, Table, Paragraph, Heading, CodeFence)
+// that table builders return and String renders as GitHub-flavoured
+// Markdown. It knows nothing of stacks or services.
+package markdown
 
 import (
 	"fmt"
@@ -15,7 +21,9 @@ var markerLine = regexp.MustCompile(`^( {0,3})<!--\s*(BEGIN|END)\s+azagen:(\S*)\
 
 // nearMarker finds text that was probably meant as a marker: it is reported
 // rather than silently left alone, so a typo never leaves a stale table.
-var nearMarker = regexp.MustCompile(`(?i)<!--\s*(BEGIN|END)\b[^>]*\bazagen\b`)
+// A backslash-escaped \<!-- is literal text to Markdown, not a comment:
+// that is how a table cell shows marker syntax, so it is not reported.
+var nearMarker = regexp.MustCompile(`(?i)(?:^|[^\\])(<!--)\s*(?:BEGIN|END)\b[^>]*\bazagen\b`)
 
 // tableName is the grammar of a table reference: a name, optionally with
 // one argument (a stack, a workload) after a dot.
@@ -37,16 +45,17 @@ type Block struct {
 	Newline string
 }
 
-// line is one line of a file with its byte offset.
-type line struct {
-	num    int
-	start  int
-	text   string // without the line ending
-	ending string
+// Line is one line of a file with its byte offset.
+type Line struct {
+	Num    int    // 1-based
+	Start  int    // byte offset of the line in the file
+	Text   string // without the line ending
+	Ending string // "\n", "\r\n" or "" on a last line without one
 }
 
-func splitLines(data []byte) []line {
-	var out []line
+// Lines splits data into lines, keeping each line's ending.
+func Lines(data []byte) []Line {
+	var out []Line
 	s := string(data)
 	off := 0
 	for n := 1; off < len(s); n++ {
@@ -60,22 +69,23 @@ func splitLines(data []byte) []line {
 		if strings.HasSuffix(text, "\r") {
 			text, ending = text[:len(text)-1], "\r"+ending
 		}
-		out = append(out, line{num: n, start: off, text: text, ending: ending})
+		out = append(out, Line{Num: n, Start: off, Text: text, Ending: ending})
 		off += len(text) + len(ending)
 	}
 	return out
 }
 
-// fence tracks fenced code blocks: nothing inside one is a marker, a link
-// or a path reference, so docs can show marker syntax in examples.
-type fence struct {
+// Fence tracks fenced code blocks: nothing inside one is a marker, a link
+// or a path reference, so docs can show marker syntax in examples. The zero
+// value is outside any block.
+type Fence struct {
 	char byte
 	n    int
 }
 
-// update consumes one line and reports whether the line is part of a
+// Update consumes one line and reports whether the line is part of a
 // fenced block (including its opening and closing fences).
-func (f *fence) update(text string) bool {
+func (f *Fence) Update(text string) bool {
 	t := strings.TrimLeft(text, " ")
 	if len(text)-len(t) > 3 {
 		return f.n > 0
@@ -115,30 +125,30 @@ func Parse(file string, data []byte) ([]Block, diag.List) {
 		diags  diag.List
 		open   *Block
 		seen   = map[string]diag.Position{}
-		f      fence
+		f      Fence
 	)
-	errAt := func(rule string, ln line, col int, format string, args ...any) {
+	errAt := func(rule string, ln Line, col int, format string, args ...any) {
 		diags = append(diags, diag.Diagnostic{
 			Rule: rule, Severity: diag.Error,
-			Pos:     diag.Position{File: file, Line: ln.num, Col: col},
+			Pos:     diag.Position{File: file, Line: ln.Num, Col: col},
 			Message: fmt.Sprintf(format, args...),
 		})
 	}
-	for _, ln := range splitLines(data) {
-		if f.update(ln.text) {
+	for _, ln := range Lines(data) {
+		if f.Update(ln.Text) {
 			continue
 		}
-		m := markerLine.FindStringSubmatch(ln.text)
+		m := markerLine.FindStringSubmatch(ln.Text)
 		if m == nil {
-			if loc := nearMarker.FindStringIndex(stripCodeSpans(ln.text)); loc != nil {
-				errAt(rules.DocsMarker, ln, loc[0]+1, "malformed azagen marker: write <!-- BEGIN azagen:<table> --> or <!-- END azagen:<table> --> alone on its line")
+			if loc := nearMarker.FindStringSubmatchIndex(StripCodeSpans(ln.Text)); loc != nil {
+				errAt(rules.DocsMarker, ln, loc[2]+1, "malformed azagen marker: write <!-- BEGIN azagen:<table> --> or <!-- END azagen:<table> --> alone on its line")
 			}
 			continue
 		}
 		col := len(m[1]) + 1
 		kind, name := m[2], m[3]
-		nameCol := strings.Index(ln.text, "azagen:") + len("azagen:") + 1
-		pos := diag.Position{File: file, Line: ln.num, Col: col}
+		nameCol := strings.Index(ln.Text, "azagen:") + len("azagen:") + 1
+		pos := diag.Position{File: file, Line: ln.Num, Col: col}
 		if !tableName.MatchString(name) {
 			errAt(rules.DocsMarker, ln, nameCol, "malformed table name %q: want a name such as ports or ports.primary", name)
 			if kind == "BEGIN" && open == nil {
@@ -152,7 +162,7 @@ func Parse(file string, data []byte) ([]Block, diag.List) {
 			if open != nil {
 				errAt(rules.DocsMarker, ln, col, "BEGIN azagen:%s is nested inside azagen:%s opened at %s; close that block first", name, open.Table, open.Begin)
 			}
-			open = &Block{Table: name, Begin: pos, NameCol: nameCol, ContentStart: ln.start + len(ln.text) + len(ln.ending), Newline: ln.ending}
+			open = &Block{Table: name, Begin: pos, NameCol: nameCol, ContentStart: ln.Start + len(ln.Text) + len(ln.Ending), Newline: ln.Ending}
 			if open.Newline == "" {
 				open.Newline = "\n"
 			}
@@ -164,9 +174,9 @@ func Parse(file string, data []byte) ([]Block, diag.List) {
 				errAt(rules.DocsMarker, ln, col, "END azagen:%s does not match BEGIN azagen:%s at %s", name, open.Table, open.Begin)
 				open = nil
 			default:
-				open.End, open.ContentEnd = pos, ln.start
+				open.End, open.ContentEnd = pos, ln.Start
 				if first, dup := seen[name]; dup {
-					errAt(rules.DocsMarker, line{num: open.Begin.Line}, open.Begin.Col, "azagen:%s appears twice in this file; the first block is at %s", name, first)
+					errAt(rules.DocsMarker, Line{Num: open.Begin.Line}, open.Begin.Col, "azagen:%s appears twice in this file; the first block is at %s", name, first)
 				} else {
 					seen[name] = open.Begin
 				}
@@ -184,9 +194,9 @@ func Parse(file string, data []byte) ([]Block, diag.List) {
 	return blocks, diags
 }
 
-// stripCodeSpans blanks out inline code spans so their content is neither
-// a marker, nor a link.
-func stripCodeSpans(s string) string {
+// StripCodeSpans blanks out inline code spans so their content is neither
+// a marker, nor a link. The result has the length of s, so offsets hold.
+func StripCodeSpans(s string) string {
 	var b strings.Builder
 	for i := 0; i < len(s); {
 		if s[i] != '`' {
@@ -222,4 +232,51 @@ func findClosingRun(s string, from, n int) int {
 		j += run
 	}
 	return -1
+}
+
+// CodeSpans returns the inline code spans of one line as byte ranges
+// [start, end) of their content, between the backtick runs.
+func CodeSpans(s string) [][2]int {
+	var out [][2]int
+	for i := 0; i < len(s); {
+		if s[i] != '`' {
+			i++
+			continue
+		}
+		n := leadingRun(s[i:], '`')
+		end := findClosingRun(s, i+n, n)
+		if end < 0 {
+			i += n
+			continue
+		}
+		out = append(out, [2]int{i + n, end})
+		i = end + n
+	}
+	return out
+}
+
+// MarkerIn returns a line of generated text that Parse would take for a
+// marker, or "". Generated text must never be able to end its own block.
+func MarkerIn(body string) string {
+	var f Fence
+	for _, l := range strings.Split(body, "\n") {
+		if f.Update(l) {
+			continue
+		}
+		if markerLine.MatchString(l) || nearMarker.MatchString(StripCodeSpans(l)) {
+			return l
+		}
+	}
+	return ""
+}
+
+// Frame is the content of a block holding body: a blank line on each side,
+// so it is a block of its own whatever Markdown renderer reads it, in the
+// file's own line ending nl.
+func Frame(body, nl string) []byte {
+	body = strings.TrimRight(body, "\n")
+	if nl != "\n" {
+		body = strings.ReplaceAll(body, "\n", nl)
+	}
+	return []byte(nl + body + nl + nl)
 }
