@@ -130,6 +130,9 @@ type Stack struct {
 	Networks    map[string]*Network     `json:"networks"`
 	Volumes     map[string]*Volume      `json:"volumes"`
 	Services    map[string]*Service     `json:"services"`
+	// Tunables lists every tunable of the stack, sorted by name then
+	// service and field. Derived by Decode.
+	Tunables []*Tunable `json:"-"`
 }
 
 // Network is a compose network of a stack.
@@ -191,6 +194,8 @@ type PortMapping struct {
 	Host         int    `json:"host"`
 	HostIP       string `json:"host_ip"`
 	ExposeReason string `json:"expose_reason"`
+	// Tunables holds the host port's tunable, if declared (key "host").
+	Tunables Tunables `json:"-"`
 }
 
 // VolumeMount mounts a named volume.
@@ -206,6 +211,9 @@ type Resources struct {
 	MemoryReservation string  `json:"memory_reservation"`
 	CPUs              float64 `json:"cpus"`
 	Pids              int     `json:"pids"`
+	// Tunables are the fields (memory, memory_reservation, cpus, pids)
+	// declared tunable; the fields above hold their defaults.
+	Tunables Tunables `json:"-"`
 }
 
 // Security holds the hardening settings of a service.
@@ -325,6 +333,9 @@ type PgBouncerSpec struct {
 	ServerTLSSSLMode string   `json:"server_tls_sslmode"`
 	MaxDBConnections int      `json:"max_db_connections"`
 	Databases        []string `json:"databases"`
+	// Tunables are the fields (max_client_conn, default_pool_size)
+	// declared tunable; the fields above hold their defaults.
+	Tunables Tunables `json:"-"`
 }
 
 // ExporterSpec describes a Prometheus exporter.
@@ -343,6 +354,8 @@ type EnvValue struct {
 	Default  *string
 	Required string
 	Doc      string
+	// OneOf is the allowed set of a defaulted variable (a tunable set).
+	OneOf []string
 }
 
 // IsLiteral reports whether the value is a plain string.
@@ -355,15 +368,16 @@ func (e *EnvValue) UnmarshalCUE(v cue.Value) error {
 		return nil
 	}
 	var raw struct {
-		Default  *string `json:"default"`
-		Required string  `json:"required"`
-		Var      string  `json:"var"`
-		Doc      string  `json:"doc"`
+		Default  *string  `json:"default"`
+		Required string   `json:"required"`
+		Var      string   `json:"var"`
+		Doc      string   `json:"doc"`
+		OneOf    []string `json:"one_of"`
 	}
 	if err := v.Decode(&raw); err != nil {
 		return fmt.Errorf("decode environment value: %w", err)
 	}
-	*e = EnvValue{Default: raw.Default, Required: raw.Required, Var: raw.Var, Doc: raw.Doc}
+	*e = EnvValue{Default: raw.Default, Required: raw.Required, Var: raw.Var, Doc: raw.Doc, OneOf: raw.OneOf}
 	return nil
 }
 
