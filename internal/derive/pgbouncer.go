@@ -77,6 +77,7 @@ func PgBouncerNoFile(pb *model.PgBouncerSpec) int {
 }
 
 // PgBouncerFDNeed is the descriptors PgBouncer can hold at full capacity.
+// A tunable max_client_conn counts at the top of its range.
 func PgBouncerFDNeed(pb *model.PgBouncerSpec) int {
-	return pb.MaxClientConn + pb.MaxDBConnections*len(pb.Databases) + PgBouncerFDSlack + PgBouncerFDMargin
+	return TunableMaxInt(pb.Tunables, "max_client_conn", pb.MaxClientConn) + pb.MaxDBConnections*len(pb.Databases) + PgBouncerFDSlack + PgBouncerFDMargin
 }

@@ -48,6 +48,7 @@ var checks = []struct {
 	{rules.StacksPresent, stacksPresent},
 	{rules.StandbyNotBelowPrimary, standbyNotBelowPrimary},
 	{rules.SuperuserIdentity, superuserIdentity},
+	{rules.TunableRange, tunableRange},
 	{rules.VolumeNameUnique, volumeNameUnique},
 	{rules.WalLevelSenders, walLevelSenders},
 }

@@ -140,7 +140,7 @@ func pgbouncerFDLimit(c *checker) {
 		}
 		if need := derive.PgBouncerFDNeed(pb); need > derive.MaxNoFile {
 			c.report(svcPath+".pgbouncer.max_client_conn", "max_client_conn %d with %d database(s) of max_db_connections %d needs %d open files (clients + server connections + %d slack + %d margin), above %d, the most a container can be given (fs.nr_open); lower max_client_conn or run more PgBouncers",
-				pb.MaxClientConn, len(pb.Databases), pb.MaxDBConnections, need, derive.PgBouncerFDSlack, derive.PgBouncerFDMargin, derive.MaxNoFile)
+				derive.TunableMaxInt(pb.Tunables, "max_client_conn", pb.MaxClientConn), len(pb.Databases), pb.MaxDBConnections, need, derive.PgBouncerFDSlack, derive.PgBouncerFDMargin, derive.MaxNoFile)
 		}
 	})
 }

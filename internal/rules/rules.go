@@ -84,6 +84,7 @@ const (
 	StacksPresent          = "stacks-present"
 	StandbyNotBelowPrimary = "standby-not-below-primary"
 	SuperuserIdentity      = "superuser-identity"
+	TunableRange           = "tunable-range"
 	VolumeNameUnique       = "volume-name-unique"
 	WalLevelSenders        = "wal-level-senders"
 	// rendered compose files (KICS docker-compose queries and azagen's own)
@@ -160,6 +161,7 @@ var All = []Rule{
 	{StacksPresent, diag.Error, StageModel, "the source declares at least one stack, and every stack has services"},
 	{StandbyNotBelowPrimary, diag.Error, StageModel, "a standby's max_connections, max_worker_processes, max_wal_senders, max_prepared_transactions and max_locks_per_transaction are at least the primary's"},
 	{SuperuserIdentity, diag.Error, StageModel, "exactly one role is the superuser, named postgres as the image's OS user; POSTGRES_USER and POSTGRES_DB are derived from it and postgresql.database"},
+	{TunableRange, diag.Error, StageModel, "a tunable's range is well formed and holds its default, its set names values the consumer accepts, a host-port range stays above 1023, and a name means one tunable per stack"},
 	{VolumeNameUnique, diag.Error, StageModel, "volume names are unique across stacks, so stacks never share data by accident"},
 	{WalLevelSenders, diag.Error, StageModel, "wal_level and max_wal_senders allow the replication the model declares"},
 	{KicsCgroupNotDefault, diag.Error, StageRendered, "cgroup_parent is not set"},
