@@ -176,7 +176,17 @@ func AutoconfigPoints(c *model.Config, st *model.Stack, svc *model.Service, use 
 		if !slices.Contains(use, AxisWorkload) || t.Kind != model.TunableEnum || t.Service != svc.Key || t.Field != "environment."+autoconfig.WorkloadVar {
 			continue
 		}
-		axes = append(axes, axis{t.Name, t.OneOf, func(s *model.Service, v string) {
+		// A value the image does not accept is tunable-range's finding.
+		var known []string
+		for _, v := range t.OneOf {
+			if _, ok := autoconfig.FromModel(c).Workloads[v]; ok {
+				known = append(known, v)
+			}
+		}
+		if len(known) == 0 {
+			continue
+		}
+		axes = append(axes, axis{t.Name, known, func(s *model.Service, v string) {
 			env := maps.Clone(s.Environment)
 			e := env[autoconfig.WorkloadVar]
 			e.Default = &v
