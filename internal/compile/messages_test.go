@@ -102,7 +102,7 @@ var customMessages = []customMessage{
 		edit: `cpus: 0.5, pids: 128 => cpus: 0.5, pids: 8`,
 		path: "stacks: primary: services: pgbouncer: resources: pids", goods: []string{"256"}},
 	{msg: "a service must join at least one network",
-		edit: "ports: [{container: 6432, host: 6432}]\\n\t\t\tnetworks: [\"postgres_net\"] => ports: [{container: 6432, host: 6432}]\\n\t\t\tnetworks: []",
+		edit: "ports: [{container: 6432, host: {tunable: \"PGBOUNCER_PORT\", default: 6432, min: 1024, max: 65535, doc: \"Host port PgBouncer is published on (on 127.0.0.1).\"}}]\\n\t\t\tnetworks: [\"postgres_net\"] => ports: [{container: 6432, host: {tunable: \"PGBOUNCER_PORT\", default: 6432, min: 1024, max: 65535, doc: \"Host port PgBouncer is published on (on 127.0.0.1).\"}}]\\n\t\t\tnetworks: []",
 		path: "stacks: primary: services: pgbouncer: networks", goods: []string{`["monitoring"]`}},
 	{msg: "slot must be lower-case letters, digits and '_'",
 		edit: `slot:    "replica_slot_1" => slot:    "Replica-1"`,

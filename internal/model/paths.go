@@ -79,6 +79,10 @@ const (
 	ContainerPgBouncerRun    = "/tmp"
 	ContainerPgpassPath      = "/tmp/.pgpass"
 	ContainerUserlistPath    = "/tmp/userlist.txt"
+	// ContainerPgBouncerTunables is the ini the PgBouncer entrypoint writes
+	// from the tunables' variables; pgbouncer.ini includes it last, so its
+	// values replace the defaults written above the include.
+	ContainerPgBouncerTunables = "/tmp/pgbouncer-tunables.ini"
 	ContainerImageEntrypoint = "/usr/local/bin/docker-auto-config-entrypoint.sh"
 )
 

@@ -68,5 +68,30 @@ chmod 600 '/tmp/.pgpass'
 } >'/tmp/userlist.txt'
 chmod 600 '/tmp/userlist.txt'
 
+# tunable VAR SETTING MIN MAX: the value of VAR, an integer in [MIN, MAX],
+# as a line of the included ini; anything else stops the container, since
+# a line break in it would add settings to the ini.
+tunable() {
+	eval "value=\${$1-}"
+	case $value in
+	'') die "$1 is unset: compose gives it its default, so the compose file was edited" ;;
+	*[!0-9]*) die "$1=$value is not an integer" ;;
+	0?* | ??????????*) die "$1=$value is outside $3..$4, the range stacks.cue allows" ;;
+	esac
+	if [ "$value" -lt "$3" ] || [ "$value" -gt "$4" ]; then
+		die "$1=$value is outside $3..$4, the range stacks.cue allows"
+	fi
+	printf '%s = %s\n' "$2" "$value"
+}
+
+# The lines continue pgbouncer.ini's [pgbouncer] section, where the include
+# is. With a [pgbouncer] header here, PgBouncer 1.26 listened on a Unix
+# socket only: the settings before the include did not hold.
+{
+	:
+	tunable PGBOUNCER_DEFAULT_POOL_SIZE default_pool_size 1 45
+	tunable PGBOUNCER_MAX_CLIENT_CONN max_client_conn 10 10000
+} >'/tmp/pgbouncer-tunables.ini'
+
 log 'wrote /tmp/.pgpass (for the healthcheck) and /tmp/userlist.txt (users pgbouncer_auth, pgbouncer_stats); starting pgbouncer'
 exec pgbouncer '/etc/pgbouncer/pgbouncer.ini'
