@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/azagen/azagen/internal/compile"
-	"github.com/azagen/azagen/internal/escape"
 	"github.com/azagen/azagen/internal/derive"
+	"github.com/azagen/azagen/internal/escape"
 	"github.com/azagen/azagen/internal/model"
 	"github.com/azagen/azagen/internal/normalize"
 	"github.com/azagen/azagen/internal/testing/oracle"
