@@ -98,6 +98,11 @@ func resolved(t *testing.T, svc types.ServiceConfig, src *model.Service, tu *mod
 		if v := svc.Environment[strings.TrimPrefix(tu.Field, "environment.")]; v != nil {
 			return *v
 		}
+	case strings.HasPrefix(tu.Field, "pgbouncer."):
+		// The entrypoint writes it into the ini from the environment.
+		if v := svc.Environment[tu.Name]; v != nil {
+			return *v
+		}
 	case strings.HasPrefix(tu.Field, "ports["):
 		i, _ := strconv.Atoi(strings.TrimSuffix(strings.TrimPrefix(tu.Field, "ports["), "].host"))
 		for _, p := range svc.Ports {
