@@ -194,7 +194,7 @@ var All = []Rule{
 	{EnvFileRequired, diag.Error, StageEnvFile, ".env sets every variable the stack requires, non-empty"},
 	{EnvFileSyntax, diag.Error, StageEnvFile, ".env has a line compose cannot read, or a value that spans lines"},
 	{EnvFileUnknown, diag.Warning, StageEnvFile, ".env sets a variable the stack does not read (a misspelt name)"},
-	{EnvFileValue, diag.Error, StageEnvFile, "a .env value is one its consumer accepts (POSTGRES_WORKLOAD_TYPE, POSTGRES_STORAGE_TYPE: the auto-config profiles)"},
+	{EnvFileValue, diag.Error, StageEnvFile, "a .env value is one its consumer accepts: a tunable's value lies in its range or set (POSTGRES_MEMORY_LIMIT, POSTGRES_WORKLOAD_TYPE, ...), and POSTGRES_STORAGE_TYPE and POSTGRES_WORKLOAD_TYPE name auto-config profiles"},
 }
 
 // Lookup returns the rule with the given ID.
