@@ -108,7 +108,7 @@ func TestReservationRuleAtRangeEnds(t *testing.T) {
 
 func TestPgBouncerNoFileAtLargestMaxClientConn(t *testing.T) {
 	d := checkEdited(t, `max: 10000, doc: "Client connections`, `max: 2000000, doc: "Client connections`)
-	wantOne(t, d, rules.PgBouncerFDLimit, "max_client_conn 2000000")
+	wantOne(t, d, rules.PgBouncerFDLimit, "at PGBOUNCER_MAX_CLIENT_CONN=2000000, the top of its range, max_client_conn 2000000")
 }
 
 func TestPoolSizeAtLargestDefaultPoolSize(t *testing.T) {
