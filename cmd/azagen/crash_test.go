@@ -200,7 +200,7 @@ func TestRenderOnFullDiskChangesNothing(t *testing.T) {
 	os.Mkdir(mnt, 0o755)
 	// Room for the old render plus a little: the new render's larger files
 	// cannot all be staged at once.
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=120k", "tmpfs", mnt).CombinedOutput(); err != nil {
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", mnt).CombinedOutput(); err != nil {
 		t.Fatalf("mount tmpfs: %v %s", err, out)
 	}
 	t.Cleanup(func() { exec.Command("umount", mnt).Run() })
