@@ -137,6 +137,18 @@ var customMessages = []customMessage{
 	{msg: "must be a host name such as db.example.com or an IPv4 address",
 		overlay: `stacks: single: services: postgres_exporter: tls: hosts: ["db example"]`,
 		path:    "stacks: single: services: postgres_exporter: tls: hosts: [_]", goods: []string{`"a.example.com"`, `"b.example.com"`}},
+	{msg: "must be a Prometheus duration such as 30s or 1m30s",
+		overlay: `stacks: primary: kubernetes: scrape_interval: "30 s"`,
+		path:    "stacks: primary: kubernetes: scrape_interval", goods: []string{`"15s"`, `"1m"`}},
+	{msg: "must be a CIDR such as 10.0.0.0/8",
+		edit: `samenet_cidr: "10.244.0.0/16"\n} => samenet_cidr: "pods"\n}`,
+		path: "stacks: primary: kubernetes: samenet_cidr", goods: []string{`"10.0.0.0/8"`}},
+	{msg: "must be a DNS-1123 label: lower-case letters, digits and '-', starting and ending with a letter or digit, at most 63 characters",
+		edit: `namespace: "aza-pg-single" => namespace: "Aza-PG-Single"`,
+		path: "stacks: single: kubernetes: namespace", goods: []string{`"aza-pg-solo"`}},
+	{msg: "must be a Kubernetes quantity such as 10Gi or 500Mi",
+		edit: `storage: size: "5Gi" => storage: size: "5 GB"`,
+		path: "stacks: single: kubernetes: storage: size", goods: []string{`"6Gi"`}},
 }
 
 var schemaMessage = regexp.MustCompile(`error\(("(?:[^"\\]|\\.)*")\)`)

@@ -25,6 +25,10 @@ var secretKey = regexp.MustCompile(`(PASSWORD|PASS|SECRET|TOKEN|PRIVATE_KEY)$`)
 // requiredRef is the whole value ${NAME:?message}.
 var requiredRef = regexp.MustCompile(`^\$\{[A-Z][A-Z0-9_]*:\?[^}]+\}$`)
 
+// defaultRef is a defaulted variable ${NAME:-default}; group 1 is the
+// default.
+var defaultRef = regexp.MustCompile(`\$\{[A-Z][A-Z0-9_]*:-([^}]*)\}`)
+
 // Check parses one compose file and reports every violated rule at the
 // line of the offending service.
 func Check(file string, data []byte) diag.List {
@@ -81,6 +85,9 @@ func Check(file string, data []byte) diag.List {
 			}
 		}
 		for _, p := range scalars(get(svc, "ports")) {
+			// A tunable host port is ${NAME:-default}; the rules judge
+			// the default here, and policy judges the tunable's range.
+			p = defaultRef.ReplaceAllString(p, "$1")
 			parts := strings.Split(p, ":")
 			if len(parts) != 3 || !strings.Contains(parts[0], ".") {
 				report(rules.KicsContainerTrafficNotBoundToHostInterface, "port %q is not bound to a host interface", p)

@@ -1,6 +1,8 @@
 package derive
 
 import (
+	"maps"
+	"slices"
 	"strconv"
 
 	"github.com/azagen/azagen/internal/model"
@@ -76,6 +78,22 @@ func PgBouncerNoFile(pb *model.PgBouncerSpec) int {
 }
 
 // PgBouncerFDNeed is the descriptors PgBouncer can hold at full capacity.
+// A tunable max_client_conn counts at the top of its range.
 func PgBouncerFDNeed(pb *model.PgBouncerSpec) int {
-	return pb.MaxClientConn + pb.MaxDBConnections*len(pb.Databases) + PgBouncerFDSlack + PgBouncerFDMargin
+	return TunableMaxInt(pb.Tunables, "max_client_conn", pb.MaxClientConn) + pb.MaxDBConnections*len(pb.Databases) + PgBouncerFDSlack + PgBouncerFDMargin
+}
+
+// PgBouncerTunables lists the tunables of a PgBouncer's settings, by
+// setting name. The ini keeps their defaults and includes, last, the file
+// the entrypoint writes from their variables.
+func PgBouncerTunables(pb *model.PgBouncerSpec) []*model.Tunable {
+	var out []*model.Tunable
+	for _, k := range slices.Sorted(maps.Keys(pb.Tunables)) {
+		t := *pb.Tunables[k]
+		if t.Field == "" {
+			t.Field = "pgbouncer." + k
+		}
+		out = append(out, &t)
+	}
+	return out
 }

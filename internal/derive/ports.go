@@ -22,6 +22,10 @@ func SortedPorts(ports []model.PortMapping) []model.PortMapping {
 }
 
 // PortSpec is the short compose syntax with a literal host IP.
+// A tunable host port is written as its interpolation.
 func PortSpec(p model.PortMapping) string {
+	if t := p.Tunables["host"]; t != nil {
+		return fmt.Sprintf("%s:%s:%d", p.HostIP, t.Ref(), p.Container)
+	}
 	return fmt.Sprintf("%s:%d:%d", p.HostIP, p.Host, p.Container)
 }

@@ -14,6 +14,9 @@ type Variable struct {
 	Required string  // compose's message when unset
 	Doc      string
 	UsedBy   []string // services, sorted
+	// Tunable is set when the variable is a tunable of stacks.cue: its
+	// range or set, and the field it sets.
+	Tunable *model.Tunable
 }
 
 // Variables lists every variable a stack's compose file interpolates, sorted
@@ -42,6 +45,13 @@ func Variables(st *model.Stack) []Variable {
 		add(name, "", svc.Image.Digest)
 		for _, e := range svc.Env {
 			add(name, e.Key, e.Value)
+		}
+	}
+	for _, t := range st.Tunables {
+		def := t.Default
+		add(t.Service, t.Name, model.EnvValue{Var: t.Name, Default: &def, Doc: t.Doc})
+		if vars[t.Name].Tunable == nil {
+			vars[t.Name].Tunable = t
 		}
 	}
 	out := make([]Variable, 0, len(vars))

@@ -18,8 +18,7 @@ type VarRule struct {
 	// empty value of a variable with a default means the default.
 	Enum []string
 	// Checks are further constraints on a non-empty value, each returning
-	// why the value is refused, or nil. The table is open: range checks of
-	// tunables (issue 14) are added here, beside the enums.
+	// why the value is refused, or nil: a tunable's range (TunableValue).
 	Checks []func(value string) error
 	// Source says where the constraint comes from, for messages and docs.
 	Source string
@@ -62,6 +61,15 @@ func VarRules(c *model.Config, st *model.Stack) []VarRule {
 		r.Variable = v
 		if r.Source == "" {
 			r.Source = "stacks.cue"
+		}
+		if t := v.Tunable; t != nil {
+			if t.Kind == model.TunableEnum {
+				// The tunable's set is narrower than the profiles: the
+				// stack's rules hold only at its values.
+				r.Enum, r.Source = t.OneOf, "the set stacks.cue allows at "+t.Path
+			} else {
+				r.Checks = append(r.Checks, func(value string) error { return TunableValue(t, value) })
+			}
 		}
 		out = append(out, r)
 	}

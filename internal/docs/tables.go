@@ -48,6 +48,7 @@ func specs() []tableSpec {
 		{"networks", argOptionalStack, "compose networks, their real names and the services on them", buildNetworks},
 		{"volumes", argOptionalStack, "named volumes, their real names and where they are mounted", buildVolumes},
 		{"env", argOptionalStack, "variables the compose file reads from .env: default, required, used by", buildEnv},
+		{"tunables", argOptionalStack, "tunables an operator sets per host in .env: default, allowed range or set, the field it sets, used by", buildTunables},
 		{"healthchecks", argOptionalStack, "normalized healthchecks, each value with the layer it came from", buildHealthchecks},
 		{"gucs", argOptionalStack, "PostgreSQL settings a stack sets, next to the shared base", buildGUCs},
 		{"gucs-base", argNone, "every setting of postgresql-base.conf", buildBaseGUCs},
@@ -254,6 +255,26 @@ func buildEnv(in *Input, arg string) (md.Content, error) {
 				desc = md.Text(v.Doc)
 			}
 			t.Add(withStack(all, st, md.CodeSpan(v.Name), def, req, md.CodeList(v.UsedBy), desc)...)
+		}
+	}
+	return md.Content{t}, nil
+}
+
+func buildTunables(in *Input, arg string) (md.Content, error) {
+	all := arg == ""
+	t := md.NewTable(head(all, "Tunable", "Default", "Allowed", "Sets", "Used by", "Description")...)
+	for _, st := range stacksFor(in.Config, arg) {
+		for _, v := range derive.Variables(st) {
+			tu := v.Tunable
+			if tu == nil {
+				continue
+			}
+			desc := md.None
+			if v.Doc != "" {
+				desc = md.Text(v.Doc)
+			}
+			t.Add(withStack(all, st, md.CodeSpan(v.Name), md.CodeSpan(tu.Default), md.CodeSpan(tu.Range()),
+				md.CodeSpan(tu.Service+"."+tu.Field), md.CodeList(v.UsedBy), desc)...)
 		}
 	}
 	return md.Content{t}, nil

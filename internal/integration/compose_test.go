@@ -5,6 +5,7 @@ import (
 	"maps"
 	"os"
 	"path"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -270,7 +271,9 @@ func stackStart(t *testing.T, res *compile.Result, stacks []string, healthWait t
 				for k, v := range serviceEnvironment(t, composeService{Environment: svc.Environment}, sample) {
 					env = append(env, k+"="+v)
 				}
-				env = append(env, cgroupEnv(t, ctr, svc.Deploy.Resources.Limits.Memory, svc.Deploy.Resources.Limits.CPUs)...)
+				// Tunable limits are ${NAME:-default}: compose interpolates
+				// them from the stack's .env.
+				env = append(env, cgroupEnv(t, ctr, interpolate(svc.Deploy.Resources.Limits.Memory, sample), interpolate(svc.Deploy.Resources.Limits.CPUs, sample))...)
 				slices.Sort(env)
 				argv := append(slices.Clone(orDefault(svc.Entrypoint, img.entrypoint)), orDefault(svc.Command, img.command)...)
 				if len(svc.Entrypoint) > 0 && len(svc.Command) == 0 {
@@ -405,4 +408,19 @@ func checkScrape(t *testing.T, s *runningService, port int, want ...string) {
 	if log := s.daemon.Output(); strings.Contains(log, "level=ERROR") {
 		t.Errorf("%s logged an error:\n%s", s.name, log)
 	}
+}
+
+// defaultedRef is ${NAME:-default}, the form azagen renders tunables in.
+var defaultedRef = regexp.MustCompile(`\$\{([A-Z][A-Z0-9_]*):-([^}]*)\}`)
+
+// interpolate resolves the ${NAME:-default} references of s from env as
+// compose does: the value when set and non-empty, else the default.
+func interpolate(s string, env map[string]string) string {
+	return defaultedRef.ReplaceAllStringFunc(s, func(ref string) string {
+		m := defaultedRef.FindStringSubmatch(ref)
+		if v := env[m[1]]; v != "" {
+			return v
+		}
+		return m[2]
+	})
 }

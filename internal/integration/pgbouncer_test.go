@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/azagen/azagen/internal/compile"
+	"github.com/azagen/azagen/internal/derive"
 	"github.com/azagen/azagen/internal/escape"
 	"github.com/azagen/azagen/internal/model"
 	"github.com/azagen/azagen/internal/normalize"
@@ -473,4 +474,55 @@ func TestReplicaBootstrapFromRenderedPrimary(t *testing.T) {
 	}
 	waitStreaming(t, primary, standby, server)
 	checkReplays(t, primary, standby, server, "bootstrapped")
+}
+
+// TestPgBouncerTunablesFromEnvironment (issue 14): the primary's PgBouncer
+// takes default_pool_size and max_client_conn from the operator's .env. The
+// rendered entrypoint writes them into the ini that pgbouncer.ini includes
+// last, and real PgBouncer 1.26 reports them in SHOW CONFIG in place of the
+// defaults written in pgbouncer.ini.
+func TestPgBouncerTunablesFromEnvironment(t *testing.T) {
+	if !inPrivateNamespaces(t) {
+		return
+	}
+	res := compileStacks(t)
+	const stack = "primary"
+	st := res.Config.Stacks[stack]
+	pbName, pb := pgbouncerService(t, st)
+	targets := iniDatabases(t, res.Output[model.PgBouncerIniPath(stack)].Data)
+	mapHostsToLoopback(t, targets["postgres"].host)
+
+	want := map[string]string{}
+	env := oddEnvironment(t, res, stack)
+	for _, tu := range derive.PgBouncerTunables(pb) {
+		// A value inside the range that differs from the default.
+		lo, _ := strconv.Atoi(tu.Min)
+		hi, _ := strconv.Atoi(tu.Max)
+		v := strconv.Itoa(lo + (hi-lo)*3/4)
+		if v == tu.Default {
+			v = strconv.Itoa(lo)
+		}
+		env[tu.Name] = v
+		want[strings.TrimPrefix(tu.Field, "pgbouncer.")] = v
+	}
+	if len(want) == 0 {
+		t.Fatal("the primary's PgBouncer has no tunables")
+	}
+	bouncer := startRenderedPgBouncer(t, res, stack, pbName, env)
+	statsPass := env[res.Config.Roles[pb.StatsUser].PasswordVar]
+	out, err := oracle.Psql(t, oracle.Conn{Host: "127.0.0.1", Port: pb.ListenPort, User: pb.StatsUser, Password: statsPass, DB: "pgbouncer"},
+		"\\pset tuples_only off\nSHOW CONFIG;")
+	if err != nil {
+		t.Fatalf("SHOW CONFIG: %v\npgbouncer:\n%s", err, bouncer.Output())
+	}
+	got := map[string]string{}
+	for _, row := range adminRows(t, out) {
+		got[row["key"]] = row["value"]
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("SHOW CONFIG %s = %q, want %q from the environment", k, got[k], v)
+		}
+	}
+	t.Logf("PgBouncer runs with %v from the environment", want)
 }

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -15,6 +13,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/azagen/azagen/internal/compile"
+	"github.com/azagen/azagen/internal/derive"
 	"github.com/azagen/azagen/internal/model"
 	"github.com/azagen/azagen/internal/testing/oracle"
 )
@@ -45,23 +44,16 @@ func renderedNoFile(t *testing.T, data []byte, service string) (soft, hard int) 
 // error, PgBouncer's log and the limit used.
 func pgbouncerUnderLimit(t *testing.T, limit, clients int) (error, string, int) {
 	t.Helper()
-	// The repository's stacks.cue sets 200, which an overlay cannot
-	// replace: the test compiles an edited copy.
-	base, err := os.ReadFile(stacksSource)
-	if err != nil {
-		t.Fatal(err)
-	}
-	edited := filepath.Join(t.TempDir(), "stacks.cue")
-	if err := os.WriteFile(edited, []byte(strings.Replace(string(base), "max_client_conn:   200", "max_client_conn:   1500", 1)), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	res, err := compile.Compile(context.Background(), []string{edited})
+	// max_client_conn is a tunable: the operator's .env sets 1500, and the
+	// rendered limit is sized for the top of its range.
+	res, err := compile.Compile(context.Background(), []string{stacksSource})
 	if err != nil || res.Diags.HasErrors() {
 		t.Fatalf("compile: %v\n%v", err, res.Diags)
 	}
 	pbName, pb := pgbouncerService(t, res.Config.Stacks["primary"])
-	if pb.MaxClientConn != 1500 {
-		t.Fatalf("max_client_conn = %d, want 1500", pb.MaxClientConn)
+	tu := pb.Tunables["max_client_conn"]
+	if tu == nil || derive.TunableValue(tu, "1500") != nil {
+		t.Fatalf("max_client_conn is not a tunable that allows 1500: %+v", tu)
 	}
 	soft, hard := renderedNoFile(t, res.Output[model.ComposePath("primary")].Data, pbName)
 	if soft < clients+16 || hard != soft {
@@ -71,6 +63,7 @@ func pgbouncerUnderLimit(t *testing.T, limit, clients int) (error, string, int) 
 		limit = soft
 	}
 	env := sampleEnvironment(t, res, "primary")
+	env[tu.Name] = "1500"
 	statsPass := env[res.Config.Roles[pb.StatsUser].PasswordVar]
 
 	bouncer := startRenderedPgBouncer(t, res, "primary", pbName, env, "prlimit", fmt.Sprintf("--nofile=%d:%d", limit, limit), "--")

@@ -241,6 +241,20 @@ func checkTopLevel(f *ast.File, known map[string]bool) diag.List {
 	return out
 }
 
+// tunableConflict finds the name of a tunable in a conflict CUE reports
+// between a tunable's declaration and a concrete value an overlay gives.
+var tunableConflict = regexp.MustCompile(`^conflicting values .*\{tunable:"([A-Z][A-Z0-9_]*)"`)
+
+// tunableHint adds to a conflict with a tunable how to change its value:
+// CUE unifies an overlay with stacks.cue and never replaces a value.
+func tunableHint(msg string) string {
+	m := tunableConflict.FindStringSubmatch(msg)
+	if m == nil {
+		return msg
+	}
+	return msg + fmt.Sprintf(": the value is the tunable %s, which an overlay cannot replace; set %s in the stack's .env (azagen vet --env-file checks it against the range), or change its default and range in stacks.cue", m[1], m[1])
+}
+
 var emptyDisjunction = regexp.MustCompile(`^\d+ errors in empty disjunction:?$`)
 
 // fromCUE turns a CUE error into diagnostics following the recipe in
@@ -279,6 +293,7 @@ func fromCUE(rule string, err error, root cue.Value) diag.List {
 				user = append(user, p)
 			}
 		}
+		msg = tunableHint(msg)
 		path := cuePath(e.Path())
 		rank := 0
 		if strings.HasPrefix(msg, "conflicting values") && len(schemaPos) > 0 {

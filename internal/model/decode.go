@@ -25,6 +25,7 @@ func Decode(v cue.Value) (*Config, error) {
 		for name, svc := range s.Services {
 			svc.Key = name
 		}
+		collectTunables(s)
 	}
 	return &c, nil
 }

@@ -136,6 +136,9 @@ type Stack struct {
 	Backup      *Backup                 `json:"backup"`
 	// Kubernetes is the CloudNativePG target; nil when the stack has none.
 	Kubernetes *Kubernetes `json:"kubernetes"`
+	// Tunables lists every tunable of the stack, sorted by name then
+	// service and field. Derived by Decode.
+	Tunables []*Tunable `json:"-"`
 }
 
 // TLS sources (schema stack.cue, #TLS.source).
@@ -233,6 +236,8 @@ type PortMapping struct {
 	Host         int    `json:"host"`
 	HostIP       string `json:"host_ip"`
 	ExposeReason string `json:"expose_reason"`
+	// Tunables holds the host port's tunable, if declared (key "host").
+	Tunables Tunables `json:"-"`
 }
 
 // VolumeMount mounts a named volume.
@@ -248,6 +253,9 @@ type Resources struct {
 	MemoryReservation string  `json:"memory_reservation"`
 	CPUs              float64 `json:"cpus"`
 	Pids              int     `json:"pids"`
+	// Tunables are the fields (memory, memory_reservation, cpus, pids)
+	// declared tunable; the fields above hold their defaults.
+	Tunables Tunables `json:"-"`
 }
 
 // Security holds the hardening settings of a service.
@@ -370,6 +378,9 @@ type PgBouncerSpec struct {
 	ServerTLSReason  string   `json:"server_tls_reason"`
 	MaxDBConnections int      `json:"max_db_connections"`
 	Databases        []string `json:"databases"`
+	// Tunables are the fields (max_client_conn, default_pool_size)
+	// declared tunable; the fields above hold their defaults.
+	Tunables Tunables `json:"-"`
 }
 
 // ExporterSpec describes a Prometheus exporter.
@@ -390,6 +401,8 @@ type EnvValue struct {
 	Default  *string
 	Required string
 	Doc      string
+	// OneOf is the allowed set of a defaulted variable (a tunable set).
+	OneOf []string
 }
 
 // IsLiteral reports whether the value is a plain string.
@@ -402,15 +415,16 @@ func (e *EnvValue) UnmarshalCUE(v cue.Value) error {
 		return nil
 	}
 	var raw struct {
-		Default  *string `json:"default"`
-		Required string  `json:"required"`
-		Var      string  `json:"var"`
-		Doc      string  `json:"doc"`
+		Default  *string  `json:"default"`
+		Required string   `json:"required"`
+		Var      string   `json:"var"`
+		Doc      string   `json:"doc"`
+		OneOf    []string `json:"one_of"`
 	}
 	if err := v.Decode(&raw); err != nil {
 		return fmt.Errorf("decode environment value: %w", err)
 	}
-	*e = EnvValue{Default: raw.Default, Required: raw.Required, Var: raw.Var, Doc: raw.Doc}
+	*e = EnvValue{Default: raw.Default, Required: raw.Required, Var: raw.Var, Doc: raw.Doc, OneOf: raw.OneOf}
 	return nil
 }
 

@@ -67,19 +67,23 @@ func ReplicaBootstrapPath(stack string) string {
 
 // Container paths the rendered files are mounted at.
 const (
-	ContainerConfPath        = "/etc/postgresql/postgresql.conf"
-	ContainerHBAPath         = "/etc/postgresql/pg_hba.conf"
-	ContainerBaseConfPath    = "/etc/postgresql/postgresql-base.conf"
-	ContainerDataPath        = "/var/lib/postgresql"
-	ContainerBackupPath      = "/backup"
-	ContainerInitdbDir       = "/docker-entrypoint-initdb.d"
-	ContainerPgBouncerIni    = "/etc/pgbouncer/pgbouncer.ini"
-	ContainerAzagenDir       = "/opt/azagen"
-	ContainerQueriesPath     = "/etc/postgres_exporter/queries.yaml"
-	ContainerPgBouncerRun    = "/tmp"
-	ContainerPgpassPath      = "/tmp/.pgpass"
-	ContainerUserlistPath    = "/tmp/userlist.txt"
-	ContainerImageEntrypoint = "/usr/local/bin/docker-auto-config-entrypoint.sh"
+	ContainerConfPath     = "/etc/postgresql/postgresql.conf"
+	ContainerHBAPath      = "/etc/postgresql/pg_hba.conf"
+	ContainerBaseConfPath = "/etc/postgresql/postgresql-base.conf"
+	ContainerDataPath     = "/var/lib/postgresql"
+	ContainerBackupPath   = "/backup"
+	ContainerInitdbDir    = "/docker-entrypoint-initdb.d"
+	ContainerPgBouncerIni = "/etc/pgbouncer/pgbouncer.ini"
+	ContainerAzagenDir    = "/opt/azagen"
+	ContainerQueriesPath  = "/etc/postgres_exporter/queries.yaml"
+	ContainerPgBouncerRun = "/tmp"
+	ContainerPgpassPath   = "/tmp/.pgpass"
+	ContainerUserlistPath = "/tmp/userlist.txt"
+	// ContainerPgBouncerTunables is the ini the PgBouncer entrypoint writes
+	// from the tunables' variables; pgbouncer.ini includes it last, so its
+	// values replace the defaults written above the include.
+	ContainerPgBouncerTunables = "/tmp/pgbouncer-tunables.ini"
+	ContainerImageEntrypoint   = "/usr/local/bin/docker-auto-config-entrypoint.sh"
 )
 
 // ContainerPGDataDefault is PGDATA of the PostgreSQL 18 image the aza-pg

@@ -94,6 +94,11 @@ func DerivedEnvironment(c *model.Config, st *model.Stack, svc *model.Service) []
 		// The healthcheck runs as a separate exec of the container: it sees
 		// the service environment but nothing the entrypoint exported.
 		derive("PGPASSFILE", literal(model.ContainerPgpassPath))
+		// The entrypoint reads the tunables of the ini from these.
+		for _, t := range pb.Tunables {
+			def := t.Default
+			derive(t.Name, model.EnvValue{Var: t.Name, Default: &def, Doc: t.Doc})
+		}
 	case model.KindPostgresExporter, model.KindPgBouncerExporter:
 		ex := svc.Exporter
 		if r := c.Roles[ex.Role]; r != nil {

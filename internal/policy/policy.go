@@ -69,6 +69,7 @@ var checks = []struct {
 	{rules.SuperuserIdentity, superuserIdentity},
 	{rules.TLSMinProtocol, tlsMinProtocol},
 	{rules.TLSVerifyFull, tlsVerifyFull},
+	{rules.TunableRange, tunableRange},
 	{rules.VolumeNameUnique, volumeNameUnique},
 	{rules.WalLevelSenders, walLevelSenders},
 }

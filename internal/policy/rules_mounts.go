@@ -139,8 +139,12 @@ func pgbouncerFDLimit(c *checker) {
 			return
 		}
 		if need := derive.PgBouncerFDNeed(pb); need > derive.MaxNoFile {
-			c.report(svcPath+".pgbouncer.max_client_conn", "max_client_conn %d with %d database(s) of max_db_connections %d needs %d open files (clients + server connections + %d slack + %d margin), above %d, the most a container can be given (fs.nr_open); lower max_client_conn or run more PgBouncers",
-				pb.MaxClientConn, len(pb.Databases), pb.MaxDBConnections, need, derive.PgBouncerFDSlack, derive.PgBouncerFDMargin, derive.MaxNoFile)
+			at := ""
+			if t := pb.Tunables["max_client_conn"]; t != nil {
+				at = "at " + t.Name + "=" + t.Max + ", the top of its range, "
+			}
+			c.report(svcPath+".pgbouncer.max_client_conn", "%smax_client_conn %d with %d database(s) of max_db_connections %d needs %d open files (clients + server connections + %d slack + %d margin), above %d, the most a container can be given (fs.nr_open); lower max_client_conn or run more PgBouncers",
+				at, derive.TunableMaxInt(pb.Tunables, "max_client_conn", pb.MaxClientConn), len(pb.Databases), pb.MaxDBConnections, need, derive.PgBouncerFDSlack, derive.PgBouncerFDMargin, derive.MaxNoFile)
 		}
 	})
 }

@@ -41,17 +41,31 @@ func poolWithinLimits(c *checker) {
 		if server == nil || server.Postgres == nil {
 			return // reference-exists reports it
 		}
-		if pb.DefaultPoolSize+pb.ReservePoolSize > pb.MaxDBConnections {
-			c.report(path+".pgbouncer.default_pool_size", "default_pool_size %d + reserve_pool_size %d exceeds max_db_connections %d", pb.DefaultPoolSize, pb.ReservePoolSize, pb.MaxDBConnections)
+		if pool := derive.TunableMaxInt(pb.Tunables, "default_pool_size", pb.DefaultPoolSize); pool+pb.ReservePoolSize > pb.MaxDBConnections {
+			at := ""
+			if t := pb.Tunables["default_pool_size"]; t != nil {
+				at = fmt.Sprintf("at %s=%d ", t.Name, pool)
+			}
+			c.report(path+".pgbouncer.default_pool_size", "%sdefault_pool_size %d + reserve_pool_size %d exceeds max_db_connections %d", at, pool, pb.ReservePoolSize, pb.MaxDBConnections)
 		}
 		if r := c.cfg.Roles[pb.AuthUser]; r != nil && r.ConnectionLimit != nil && *r.ConnectionLimit < 2 {
 			c.report("roles."+diag.Label(r.Name)+".connection_limit", "the PgBouncer auth role needs at least 2 connections: one for auth_query, one for the healthcheck")
 		}
-		ac, err := autoconfig.ForService(c.cfg, server)
-		if err != nil {
-			c.report(normalize.ServicePath(st, server)+".resources.memory", "cannot compute max_connections: %v", err)
-			return
+		// The budget is checked at the server's smallest max_connections
+		// over its tunables' ranges.
+		var ac autoconfig.Output
+		var at derive.Point
+		for i, pt := range derive.AutoconfigPoints(c.cfg, st, server, derive.AxisMemory, derive.AxisWorkload) {
+			out, err := autoconfig.ForService(c.cfg, pt.Service)
+			if err != nil {
+				c.report(normalize.ServicePath(st, server)+".resources.memory", "cannot compute max_connections%s: %v", pt.At(), err)
+				return
+			}
+			if i == 0 || out.MaxConnections < ac.MaxConnections {
+				ac, at = out, pt
+			}
 		}
+		server = at.Service
 		reserved := atoi(effective(c.cfg, server, "superuser_reserved_connections", "3"))
 		budget := ac.MaxConnections - reserved
 		var others []string
@@ -65,8 +79,8 @@ func poolWithinLimits(c *checker) {
 		pooled := pb.MaxDBConnections * len(pb.Databases)
 		if pooled > budget {
 			c.report(path+".pgbouncer.max_db_connections",
-				"PgBouncer may open %d server connections (max_db_connections %d × %d databases), but %s gets max_connections=%d from its %s memory limit, minus %d reserved for superusers and %s: %d left",
-				pooled, pb.MaxDBConnections, len(pb.Databases), pb.Server, ac.MaxConnections, server.Resources.Memory, reserved, joinOr(others, "no other clients"), budget)
+				"PgBouncer may open %d server connections (max_db_connections %d × %d databases), but%s %s gets max_connections=%d from its %s memory limit, minus %d reserved for superusers and %s: %d left",
+				pooled, pb.MaxDBConnections, len(pb.Databases), at.At(), pb.Server, ac.MaxConnections, server.Resources.Memory, reserved, joinOr(others, "no other clients"), budget)
 		}
 	})
 }
@@ -101,15 +115,24 @@ func standbyNotBelowPrimary(c *checker) {
 		if primary == nil {
 			return // replica-reaches-primary reports it
 		}
-		sa, err1 := autoconfig.ForService(c.cfg, svc)
-		pa, err2 := autoconfig.ForService(c.cfg, primary)
-		if err1 == nil && err2 == nil {
-			if sa.MaxConnections < pa.MaxConnections {
-				c.report(path+".resources.memory", "the standby gets max_connections=%d from its %s memory limit, below the primary's %d (%s/%s, %s): PostgreSQL refuses to run a hot standby with a lower value",
-					sa.MaxConnections, svc.Resources.Memory, pa.MaxConnections, pst.Key, primary.Key, primary.Resources.Memory)
+		// Every pair of values of the two stacks' tunables: the standby's
+		// smallest value against the primary's largest.
+		sLo, sOK := extremes(c.cfg, st, svc)
+		pLo, pOK := extremes(c.cfg, pst, primary)
+		if sOK && pOK {
+			sConn, pConn := sLo.minConn, pLo.maxConn
+			if sConn.out.MaxConnections < pConn.out.MaxConnections {
+				if sConn.pt.Label == "" && pConn.pt.Label == "" {
+					c.report(path+".resources.memory", "the standby gets max_connections=%d from its %s memory limit, below the primary's %d (%s/%s, %s): PostgreSQL refuses to run a hot standby with a lower value",
+						sConn.out.MaxConnections, svc.Resources.Memory, pConn.out.MaxConnections, pst.Key, primary.Key, primary.Resources.Memory)
+				} else {
+					c.report(path+".resources.memory", "%s the standby gets max_connections=%d < %d, the primary's (%s/%s)%s: PostgreSQL refuses to run a hot standby with a lower value",
+						strings.TrimPrefix(orAt(sConn.pt, "with its "+svc.Resources.Memory+" memory limit"), " "), sConn.out.MaxConnections, pConn.out.MaxConnections, pst.Key, primary.Key, pConn.pt.At())
+				}
 			}
-			if sa.MaxWorkerProcesses < pa.MaxWorkerProcesses {
-				c.report(path+".resources.cpus", "the standby gets max_worker_processes=%d from its cpus limit, below the primary's %d", sa.MaxWorkerProcesses, pa.MaxWorkerProcesses)
+			sW, pW := sLo.minWorkers, pLo.maxWorkers
+			if sW.out.MaxWorkerProcesses < pW.out.MaxWorkerProcesses {
+				c.report(path+".resources.cpus", "the standby gets max_worker_processes=%d%s from its cpus limit, below the primary's %d%s", sW.out.MaxWorkerProcesses, sW.pt.At(), pW.out.MaxWorkerProcesses, pW.pt.At())
 			}
 		}
 		for _, g := range []struct{ name, def string }{
@@ -284,28 +307,96 @@ func postgresPidsLimit(c *checker) {
 		if svc.Postgres == nil || svc.Resources.Pids <= 0 {
 			return
 		}
-		in, err := autoconfig.InputFor(c.cfg, svc)
-		if err != nil {
-			return // poolWithinLimits and the schema report bad limits
+		// The smallest pids the source allows against the most processes
+		// any memory, CPU count and workload it allows can ask for.
+		pids, pidsAt := svc.Resources.Pids, ""
+		if t := svc.Resources.Tunables["pids"]; t != nil {
+			if n, err := strconv.Atoi(t.Min); err == nil {
+				pids, pidsAt = n, t.Name+"="+t.Min
+			}
 		}
 		p := autoconfig.FromModel(c.cfg)
-		worst, worstWorkload := autoconfig.Output{}, ""
-		for _, w := range autoconfig.Workloads {
-			in.Workload = w
-			o, err := p.Compute(in)
+		worst, worstWorkload, worstAt, need := autoconfig.Output{}, "", "", 0
+		for _, pt := range derive.AutoconfigPoints(c.cfg, st, svc, derive.AxisMemory, derive.AxisCPUs) {
+			in, err := autoconfig.InputFor(c.cfg, pt.Service)
 			if err != nil {
-				continue
+				return // poolWithinLimits and the schema report bad limits
 			}
-			if o.MaxConnections+o.MaxWorkerProcesses > worst.MaxConnections+worst.MaxWorkerProcesses {
-				worst, worstWorkload = o, w
+			for _, w := range autoconfig.Workloads {
+				in.Workload = w
+				o, err := p.Compute(in)
+				if err != nil {
+					continue
+				}
+				n := o.MaxConnections + o.MaxWorkerProcesses + o.IOWorkers +
+					atoi(effective(c.cfg, svc, "autovacuum_max_workers", "3")) +
+					atoi(effective(c.cfg, svc, "max_wal_senders", "10")) + postgresAuxProcesses
+				if n > need {
+					worst, worstWorkload, worstAt, need = o, w, pt.Label, n
+				}
 			}
 		}
-		need := worst.MaxConnections + worst.MaxWorkerProcesses + worst.IOWorkers +
-			atoi(effective(c.cfg, svc, "autovacuum_max_workers", "3")) +
-			atoi(effective(c.cfg, svc, "max_wal_senders", "10")) + postgresAuxProcesses
-		if svc.Resources.Pids < need {
-			c.report(path+".resources.pids", "pids %d is below the %d processes the server may run (workload %s: max_connections %d, max_worker_processes %d, io_workers %d, autovacuum workers, WAL senders and %d auxiliary processes); at the limit PostgreSQL cannot fork a backend for a new connection",
-				svc.Resources.Pids, need, worstWorkload, worst.MaxConnections, worst.MaxWorkerProcesses, worst.IOWorkers, postgresAuxProcesses)
+		if pids < need {
+			at := strings.Join(slices.DeleteFunc([]string{pidsAt, worstAt}, func(s string) bool { return s == "" }), ", ")
+			if at != "" {
+				at = "at " + at + ", "
+			}
+			c.report(path+".resources.pids", "%spids %d is below the %d processes the server may run (workload %s: max_connections %d, max_worker_processes %d, io_workers %d, autovacuum workers, WAL senders and %d auxiliary processes); at the limit PostgreSQL cannot fork a backend for a new connection",
+				at, pids, need, worstWorkload, worst.MaxConnections, worst.MaxWorkerProcesses, worst.IOWorkers, postgresAuxProcesses)
 		}
 	})
+}
+
+type pointOut struct {
+	pt  derive.Point
+	out autoconfig.Output
+}
+
+// bounds are a postgres service's smallest and largest max_connections and
+// max_worker_processes over its tunables, with the points that give them.
+type bounds struct{ minConn, maxConn, minWorkers, maxWorkers pointOut }
+
+// extremes computes bounds; false when auto-config cannot run at some point
+// (pool-within-limits reports it).
+func extremes(c *model.Config, st *model.Stack, svc *model.Service) (bounds, bool) {
+	var b bounds
+	conn, ok := scan(c, derive.AutoconfigPoints(c, st, svc, derive.AxisMemory, derive.AxisWorkload), func(o autoconfig.Output) int { return o.MaxConnections })
+	if !ok {
+		return b, false
+	}
+	workers, ok := scan(c, derive.AutoconfigPoints(c, st, svc, derive.AxisCPUs), func(o autoconfig.Output) int { return o.MaxWorkerProcesses })
+	b.minConn, b.maxConn, b.minWorkers, b.maxWorkers = conn[0], conn[1], workers[0], workers[1]
+	return b, ok
+}
+
+// scan returns the points of smallest and largest value; false when
+// auto-config cannot run at one of them.
+func scan(c *model.Config, pts []derive.Point, value func(autoconfig.Output) int) ([2]pointOut, bool) {
+	var mm [2]pointOut
+	for i, pt := range pts {
+		out, err := autoconfig.ForService(c, pt.Service)
+		if err != nil {
+			return mm, false
+		}
+		po := pointOut{pt, out}
+		if i == 0 {
+			mm = [2]pointOut{po, po}
+			continue
+		}
+		if value(out) < value(mm[0].out) {
+			mm[0] = po
+		}
+		if value(out) > value(mm[1].out) {
+			mm[1] = po
+		}
+	}
+	return mm, true
+}
+
+// orAt is "at LABEL" for a point with tunables, else alt.
+func orAt(p derive.Point, alt string) string {
+	if p.Label == "" {
+		return alt
+	}
+	return "at " + p.Label
 }

@@ -1,9 +1,11 @@
 package policy
 
 import (
+	"strings"
+
 	"slices"
 
-	"github.com/azagen/azagen/internal/autoconfig"
+	"github.com/azagen/azagen/internal/derive"
 	"github.com/azagen/azagen/internal/model"
 )
 
@@ -38,10 +40,28 @@ func reservationWithinLimit(c *checker) {
 		if r.MemoryReservation == "" {
 			return
 		}
-		limit, err1 := autoconfig.MemoryMB(r.Memory)
-		res, err2 := autoconfig.MemoryMB(r.MemoryReservation)
+		// Over tunables: the largest reservation against the smallest limit.
+		limit, err1 := derive.TunableMinMB(r.Tunables, "memory", r.Memory)
+		res, err2 := derive.TunableMaxMB(r.Tunables, "memory_reservation", r.MemoryReservation)
 		if err1 == nil && err2 == nil && res > limit {
-			c.report(path+".resources.memory_reservation", "memory_reservation %s exceeds the memory limit %s", r.MemoryReservation, r.Memory)
+			if r.Tunables["memory"] == nil && r.Tunables["memory_reservation"] == nil {
+				c.report(path+".resources.memory_reservation", "memory_reservation %s exceeds the memory limit %s", r.MemoryReservation, r.Memory)
+				return
+			}
+			c.report(path+".resources.memory_reservation", "memory_reservation %s exceeds the memory limit %s%s", derive.FormatMB(res), derive.FormatMB(limit), rangeNote(r.Tunables, "memory_reservation", "memory"))
 		}
 	})
+}
+
+// rangeNote names the tunables of fields whose range ends a message uses:
+// " (POSTGRES_MEMORY_RESERVATION's max, POSTGRES_MEMORY_LIMIT's min)".
+func rangeNote(tun model.Tunables, maxField, minField string) string {
+	var parts []string
+	if t := tun[maxField]; t != nil {
+		parts = append(parts, "at "+t.Name+"="+t.Max)
+	}
+	if t := tun[minField]; t != nil {
+		parts = append(parts, "at "+t.Name+"="+t.Min)
+	}
+	return " (" + strings.Join(parts, ", ") + ")"
 }

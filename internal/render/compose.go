@@ -182,14 +182,23 @@ func healthcheck(h model.ResolvedHealthcheck) *yaml.Node {
 	return m.n
 }
 
+// deploy renders the limits; a tunable field is written as its
+// interpolation, which compose-go converts to the field's type after
+// interpolating.
 func deploy(r model.Resources) *yaml.Node {
+	tunable := func(field string, literal *yaml.Node) *yaml.Node {
+		if t := r.Tunables[field]; t != nil {
+			return singleQuoted(t.Ref())
+		}
+		return literal
+	}
 	limits := newMapping().
-		set("cpus", singleQuoted(strconv.FormatFloat(r.CPUs, 'f', -1, 64))).
-		set("memory", str(r.Memory)).
-		set("pids", integer(r.Pids))
+		set("cpus", tunable("cpus", singleQuoted(strconv.FormatFloat(r.CPUs, 'f', -1, 64)))).
+		set("memory", tunable("memory", str(r.Memory))).
+		set("pids", tunable("pids", integer(r.Pids)))
 	res := newMapping().set("limits", limits.n)
 	if r.MemoryReservation != "" {
-		res.set("reservations", newMapping().set("memory", str(r.MemoryReservation)).n)
+		res.set("reservations", newMapping().set("memory", tunable("memory_reservation", str(r.MemoryReservation))).n)
 	}
 	return newMapping().set("resources", res.n).n
 }

@@ -32,7 +32,11 @@ func EnvExample(st *model.Stack) output.File {
 			fmt.Fprintf(&b, "# %s\n", v.Doc)
 		}
 		if v.Default != nil {
-			fmt.Fprintf(&b, "# Default: %s. Used by: %s.\n", *v.Default, strings.Join(v.UsedBy, ", "))
+			if t := v.Tunable; t != nil {
+				fmt.Fprintf(&b, "# Tunable. Default: %s. Allowed: %s. Used by: %s.\n", *v.Default, t.Range(), strings.Join(v.UsedBy, ", "))
+			} else {
+				fmt.Fprintf(&b, "# Default: %s. Used by: %s.\n", *v.Default, strings.Join(v.UsedBy, ", "))
+			}
 			fmt.Fprintf(&b, "%s=%s\n", v.Name, envSingleQuoted(*v.Default))
 		} else {
 			fmt.Fprintf(&b, "# Required. Used by: %s.\n", strings.Join(v.UsedBy, ", "))

@@ -108,6 +108,14 @@ func PgBouncerIni(c *model.Config, st *model.Stack, svc *model.Service) (output.
 			return fail("%v", err)
 		}
 	}
+	if tun := derive.PgBouncerTunables(pb); len(tun) > 0 {
+		names := make([]string, len(tun))
+		for i, t := range tun {
+			names[i] = t.Name
+		}
+		fmt.Fprintf(&b, "\n;; The entrypoint writes %s from the tunables %s;\n;; its values replace the defaults above.\n%%include %s\n",
+			model.ContainerPgBouncerTunables, strings.Join(names, ", "), model.ContainerPgBouncerTunables)
+	}
 	return output.File{Path: p, Data: []byte(b.String())}, nil
 }
 
@@ -164,6 +172,14 @@ type pgBouncerEntrypointData struct {
 	StartMessage                         string // shell-quoted
 	Health                               pgBouncerHealth
 	Secrets                              []pgBouncerSecret
+	// Tunables are the settings the entrypoint writes to TunablesPathQ
+	// from their variables, after checking each is an integer in range.
+	Tunables      []pgBouncerTunable
+	TunablesPathQ string
+}
+
+type pgBouncerTunable struct {
+	Setting, Var, Min, Max string
 }
 
 // PgBouncerEntrypoint renders the POSIX sh entrypoint of the PgBouncer
@@ -190,6 +206,11 @@ func PgBouncerEntrypoint(c *model.Config, st *model.Stack, svc *model.Service) (
 		PgpassPathQ:   escape.ShellSingleQuote(model.ContainerPgpassPath),
 		UserlistPathQ: escape.ShellSingleQuote(model.ContainerUserlistPath),
 		IniPathQ:      escape.ShellSingleQuote(model.ContainerPgBouncerIni),
+		TunablesPathQ: escape.ShellSingleQuote(model.ContainerPgBouncerTunables),
+	}
+	for _, t := range derive.PgBouncerTunables(pb) {
+		// Names and bounds are schema-checked: #EnvName and integers.
+		d.Tunables = append(d.Tunables, pgBouncerTunable{Setting: strings.TrimPrefix(t.Field, "pgbouncer."), Var: t.Name, Min: t.Min, Max: t.Max})
 	}
 	var users []string
 	for i, name := range []string{pb.AuthUser, pb.StatsUser} {

@@ -66,6 +66,11 @@ func parseIni(t testing.TB, data []byte) iniFile {
 		line := strings.TrimSpace(sc.Text())
 		switch {
 		case line == "" || line[0] == ';' || line[0] == '#':
+			continue
+		case strings.HasPrefix(line, "%include "):
+			// The tunables' file the entrypoint writes (PgBouncer's
+			// include directive); TestPgBouncerTunablesFromEnvironment
+			// runs it.
 		case line[0] == '[' && line[len(line)-1] == ']':
 			section = line[1 : len(line)-1]
 			if _, dup := out[section]; dup {

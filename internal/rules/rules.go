@@ -106,6 +106,7 @@ const (
 	TLSMinProtocol         = "tls-min-protocol"
 	TLSVerifyFull          = "tls-verify-full"
 	SuperuserIdentity      = "superuser-identity"
+	TunableRange           = "tunable-range"
 	VolumeNameUnique       = "volume-name-unique"
 	WalLevelSenders        = "wal-level-senders"
 	// model (policy), Kubernetes target
@@ -218,6 +219,7 @@ var All = []Rule{
 	{TLSMinProtocol, diag.Error, StageModel, "servers accept TLS 1.3 only, unless tls.min_protocol_reason says why TLS 1.2 must stay"},
 	{TLSVerifyFull, diag.Error, StageModel, "every connection across a network verifies the server's certificate and name (sslmode verify-full) unless a reason is written"},
 	{SuperuserIdentity, diag.Error, StageModel, "exactly one role is the superuser, named postgres as the image's OS user; POSTGRES_USER and POSTGRES_DB are derived from it and postgresql.database"},
+	{TunableRange, diag.Error, StageModel, "a tunable's range is well formed and holds its default, its set names values the consumer accepts, a host-port range stays above 1023, and a name means one tunable per stack"},
 	{VolumeNameUnique, diag.Error, StageModel, "volume names are unique across stacks, so stacks never share data by accident"},
 	{WalLevelSenders, diag.Error, StageModel, "wal_level and max_wal_senders allow the replication the model declares"},
 	{KicsCgroupNotDefault, diag.Error, StageRendered, "cgroup_parent is not set"},
@@ -255,7 +257,7 @@ var All = []Rule{
 	{EnvFileRequired, diag.Error, StageEnvFile, ".env sets every variable the stack requires, non-empty"},
 	{EnvFileSyntax, diag.Error, StageEnvFile, ".env has a line compose cannot read, or a value that spans lines"},
 	{EnvFileUnknown, diag.Warning, StageEnvFile, ".env sets a variable the stack does not read (a misspelt name)"},
-	{EnvFileValue, diag.Error, StageEnvFile, "a .env value is one its consumer accepts (POSTGRES_WORKLOAD_TYPE, POSTGRES_STORAGE_TYPE: the auto-config profiles)"},
+	{EnvFileValue, diag.Error, StageEnvFile, "a .env value is one its consumer accepts: a tunable's value lies in its range or set (POSTGRES_MEMORY_LIMIT, POSTGRES_WORKLOAD_TYPE, ...), and POSTGRES_STORAGE_TYPE and POSTGRES_WORKLOAD_TYPE name auto-config profiles"},
 }
 
 // Lookup returns the rule with the given ID.

@@ -68,5 +68,30 @@ chmod 600 '/tmp/.pgpass'
 } >'/tmp/userlist.txt'
 chmod 600 '/tmp/userlist.txt'
 
+# tunable VAR SETTING MIN MAX VALUE: VALUE, the value of VAR, as a line of
+# the included ini when it is an integer in [MIN, MAX]; nothing when it is
+# unset, so pgbouncer.ini's default holds. Anything else stops the
+# container: a line break in it would add settings to the ini.
+tunable() {
+	case $5 in
+	'') return 0 ;;
+	*[!0-9]*) die "$1=$5 is not an integer" ;;
+	0?* | ??????????*) die "$1=$5 is outside $3..$4, the range stacks.cue allows" ;;
+	esac
+	if [ "$5" -lt "$3" ] || [ "$5" -gt "$4" ]; then
+		die "$1=$5 is outside $3..$4, the range stacks.cue allows"
+	fi
+	printf '%s = %s\n' "$2" "$5"
+}
+
+# The lines continue pgbouncer.ini's [pgbouncer] section, where the include
+# is. With a [pgbouncer] header here, PgBouncer 1.26 listened on a Unix
+# socket only: the settings before the include did not hold.
+{
+	:
+	tunable PGBOUNCER_DEFAULT_POOL_SIZE default_pool_size 1 45 "${PGBOUNCER_DEFAULT_POOL_SIZE-}"
+	tunable PGBOUNCER_MAX_CLIENT_CONN max_client_conn 10 10000 "${PGBOUNCER_MAX_CLIENT_CONN-}"
+} >'/tmp/pgbouncer-tunables.ini'
+
 log 'wrote /tmp/.pgpass (for the healthcheck) and /tmp/userlist.txt (users pgbouncer_auth, pgbouncer_stats); starting pgbouncer'
 exec pgbouncer '/etc/pgbouncer/pgbouncer.ini'
