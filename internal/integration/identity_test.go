@@ -40,7 +40,7 @@ func TestStackFollowsSuperuserAndDatabase(t *testing.T) {
 		t.Errorf("superuser session in app: %q, %v; want %s|t|1", out, err, su.Name)
 	}
 	// PgBouncer's healthcheck logged in to app through the pool.
-	if got := strings.Join(svcs["primary/pgbouncer"].health, " "); !strings.Contains(got, "-d app ") {
+	if got := strings.Join(svcs["primary/pgbouncer"].health, " "); !strings.Contains(got, " dbname=app ") {
 		t.Errorf("pgbouncer healthcheck %q does not log in to app", got)
 	}
 	checkScrape(t, svcs["primary/postgres_exporter"], 9187, "pg_up 1")

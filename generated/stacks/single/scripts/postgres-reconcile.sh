@@ -15,6 +15,7 @@
 # does nothing: the official entrypoint initializes the cluster and runs the
 # same roles script from /docker-entrypoint-initdb.d.
 #
+# A cluster with recovery.signal or standby.signal is left to recover.
 # A failed reconciliation stops the container: a stack whose clients would
 # log in with passwords the server does not have must not start.
 set -Eeuo pipefail
@@ -27,6 +28,16 @@ official=/usr/local/bin/docker-entrypoint.sh
 if [ "${1:-}" != postgres ] || [ ! -s "${PGDATA:?PGDATA is not set}/PG_VERSION" ]; then
 	exec "$official" "$@"
 fi
+# A cluster that is to recover (a restore from the backup repository, or a
+# standby) is read-only until recovery ends: the roles script cannot write,
+# and a temporary server would run the recovery, point-in-time target
+# included, outside the real start. The start after recovery reconciles.
+for signal in recovery.signal standby.signal; do
+	if [ -e "$PGDATA/$signal" ]; then
+		log "$signal present: the cluster recovers first; roles are reconciled on the next start"
+		exec "$official" "$@"
+	fi
+done
 
 socket_dir=$(mktemp -d /tmp/azagen-reconcile.XXXXXX)
 opts=("${@:2}" -c listen_addresses= -c "unix_socket_directories=${socket_dir}")
