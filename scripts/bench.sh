@@ -42,6 +42,7 @@ stacks: {
 	for i in list.Range(0, $n, 1) {
 		"synth\(i)": {
 			name: "synth-\(i)"
+			tls:  _tls
 			networks: postgres_net: name: "synth-\(i)-net"
 			volumes: postgres_data: name: "synth-\(i)-data"
 			services: {
@@ -54,7 +55,7 @@ stacks: {
 						settings: {listen_addresses: "*", wal_level: "minimal", max_wal_senders: 0}
 						hba: _appAccess
 					}
-					environment: _autoConfigEnv & {POSTGRES_USER: "postgres", POSTGRES_DB: "postgres"}
+					environment: _autoConfigEnv
 					ports: [{container: 5432, host: 20000 + i*2}]
 					networks: ["postgres_net"]
 					resources: {memory: "512m", memory_reservation: "256m", cpus: 1, pids: 512}
