@@ -27,6 +27,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 )
 
 // version changes whenever the format or meaning of an entry changes.
@@ -149,15 +150,7 @@ func (c *Cache) Store(k Key, e Entry) error {
 	if err != nil {
 		return err
 	}
-	slices.SortFunc(e.Files, func(a, b File) int {
-		switch {
-		case a.Path < b.Path:
-			return -1
-		case a.Path > b.Path:
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(e.Files, func(a, b File) int { return strings.Compare(a.Path, b.Path) })
 	data, err := json.Marshal(e)
 	if err != nil {
 		return err
