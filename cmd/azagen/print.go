@@ -80,7 +80,11 @@ func githubAnnotation(d diag.Diagnostic) string {
 		props = append(props, fmt.Sprintf("line=%d", d.Pos.Line), fmt.Sprintf("col=%d", d.Pos.Col))
 	}
 	props = append(props, "title="+escapeProperty("azagen "+d.Rule))
-	return fmt.Sprintf("::%s %s::%s", level, strings.Join(props, ","), escapeData(d.Message))
+	msg := d.Message
+	if d.Env != "" {
+		msg = "environment " + d.Env + ": " + msg
+	}
+	return fmt.Sprintf("::%s %s::%s", level, strings.Join(props, ","), escapeData(msg))
 }
 
 var (

@@ -165,7 +165,7 @@ and the CI diff gate.
 	pf.StringVar(&a.format, "format", "text", "diagnostics format: text, json or github")
 	pf.DurationVar(&a.timeout, "timeout", 30*time.Second, "give up on an input whose evaluation takes longer (exit 2)")
 	pf.BoolVar(&a.noCache, "no-cache", false, "do not use or fill the caches of compose validation and clean check results (also AZAGEN_CACHE=off)")
-	cmd.AddCommand(newRenderCmd(a), newCheckCmd(a), newVetCmd(a), newVersionCmd(a), newRulesCmd(a), newExplainCmd(a), newCertsCmd(a))
+	cmd.AddCommand(newRenderCmd(a), newCheckCmd(a), newVetCmd(a), newVersionCmd(a), newRulesCmd(a), newExplainCmd(a), newCertsCmd(a), newDiffCmd(a))
 	return cmd
 }
 

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/azagen/azagen/internal/composecheck"
@@ -29,8 +30,25 @@ import (
 type Result struct {
 	Source *load.Source
 	Config *model.Config
+	// Output holds every file: the source's, then each environment's under
+	// environments/NAME/, and one manifest that owns them all.
 	Output output.Set
-	Diags  diag.List
+	// SourceOutput holds the source's own files only (no environment, no
+	// manifest), for azagen diff base NAME.
+	SourceOutput output.Set
+	Diags        diag.List
+	// Environments are the compiled environments by name, each with its
+	// files relative to its own directory (no manifest). Nil when Diags
+	// has errors.
+	Environments map[string]*Environment
+}
+
+// Environment is one compiled environment of the source.
+type Environment struct {
+	Name   string
+	Source *load.Source
+	Config *model.Config
+	Output output.Set
 }
 
 // Options tune a compilation.
@@ -41,6 +59,14 @@ type Options struct {
 	// (see composecheck.Cache for why that is safe).
 	CacheDir string
 }
+
+// BaseName names the source without an environment where an environment
+// name is expected (azagen diff base staging).
+const BaseName = "base"
+
+// EnvironmentDir is the directory of an environment's files, relative to
+// the output directory.
+func EnvironmentDir(name string) string { return "environments/" + name }
 
 // Compile loads the files (stacks.cue, then overlays) and renders them. The
 // error is for I/O and internal failures; problems with the input are in
@@ -59,33 +85,176 @@ func CompileWith(ctx context.Context, opts Options) (*Result, error) {
 	if diags.HasErrors() {
 		return res, nil
 	}
+	cache := composecheck.NewCache(opts.CacheDir)
+	base, err := build(ctx, cache, src, nil)
+	if err != nil {
+		return nil, err
+	}
+	res.Config, res.Diags = base.Config, append(res.Diags, base.diags...)
+	if res.Diags.HasErrors() {
+		return res, nil
+	}
+	set := output.Set{}
+	for _, p := range base.Output.Paths() {
+		if err := set.Add(base.Output[p]); err != nil {
+			return nil, err
+		}
+	}
+	envs := map[string]*Environment{}
+	seen := map[string]bool{}
+	for _, d := range res.Diags {
+		seen[d.String()] = true
+	}
+	for _, name := range slices.Sorted(maps.Keys(base.Config.Environments)) {
+		e, err := buildEnvironment(ctx, cache, src, base.Config.Environments[name])
+		if err != nil {
+			return nil, err
+		}
+		for _, d := range e.diags {
+			// A finding the source has already is not news in each
+			// environment.
+			plain := d
+			plain.Env = ""
+			if !seen[plain.String()] {
+				res.Diags = append(res.Diags, d)
+			}
+		}
+		if e.Config == nil {
+			continue
+		}
+		envs[name] = &e.Environment
+		for _, p := range e.Output.Paths() {
+			f := e.Output[p]
+			f.Path = EnvironmentDir(name) + "/" + p
+			if err := set.Add(f); err != nil {
+				return nil, err
+			}
+		}
+	}
+	res.Diags.Sort()
+	if res.Diags.HasErrors() {
+		return res, nil
+	}
+	res.Environments, res.SourceOutput = envs, base.Output
+	if res.Output, err = set.WithManifest(); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// built is one run of the pipeline after load: the source's or an
+// environment's. Config is nil when it stopped at an error in diags.
+type built struct {
+	Environment
+	diags diag.List
+}
+
+// build decodes, normalizes, checks, renders and validates one source.
+// adjust, when set, changes the decoded model before normalization (an
+// environment's tunables) and reports what it refused.
+func build(ctx context.Context, cache *composecheck.Cache, src *load.Source, adjust func(*model.Config) diag.List) (*built, error) {
+	b := &built{Environment: Environment{Source: src}}
 	cfg, err := model.Decode(src.Value)
 	if err != nil {
 		return nil, fmt.Errorf("internal error: %w", err)
 	}
-	res.Config = cfg
-	res.Diags = append(res.Diags, normalize.Normalize(cfg, src)...)
-	if res.Diags.HasErrors() {
-		res.Diags.Sort()
-		return res, nil
+	if adjust != nil {
+		if b.diags = adjust(cfg); b.diags.HasErrors() {
+			return b, nil
+		}
 	}
-	res.Diags = append(res.Diags, policy.Check(cfg, src)...)
-	res.Diags.Sort()
-	if res.Diags.HasErrors() {
-		return res, nil
+	b.diags = append(b.diags, normalize.Normalize(cfg, src)...)
+	if b.diags.HasErrors() {
+		b.diags.Sort()
+		return b, nil
+	}
+	b.diags = append(b.diags, policy.Check(cfg, src)...)
+	b.diags.Sort()
+	if b.diags.HasErrors() {
+		return b, nil
 	}
 	set, err := render.All(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("internal error: %w", err)
 	}
-	res.Diags = append(res.Diags, validateCompose(ctx, composecheck.NewCache(opts.CacheDir), cfg, set, src)...)
-	if res.Diags.HasErrors() {
-		return res, nil
+	b.diags = append(b.diags, validateCompose(ctx, cache, cfg, set, src)...)
+	if b.diags.HasErrors() {
+		return b, nil
 	}
-	if res.Output, err = set.WithManifest(); err != nil {
-		return nil, err
+	b.Config, b.Output = cfg, set
+	return b, nil
+}
+
+// buildEnvironment runs the pipeline on the source as env sees it. Every
+// finding carries the environment's name.
+func buildEnvironment(ctx context.Context, cache *composecheck.Cache, src *load.Source, env *model.Environment) (*built, error) {
+	b := &built{Environment: Environment{Name: env.Name}}
+	if env.Name == BaseName {
+		path := diag.CUEPath(diag.Fields("environments", env.Name)...)
+		b.diags = diag.List{{Rule: rules.Environment, Severity: diag.Error, Pos: src.Pos(path), Path: path, Env: env.Name,
+			Message: "the name base is reserved: it names the source without an environment (azagen diff base NAME)"}}
+		return b, nil
 	}
-	return res, nil
+	esrc, diags := src.Environment(env.Name)
+	if diags.HasErrors() {
+		b.diags = diags
+	} else {
+		r, err := build(ctx, cache, esrc, func(cfg *model.Config) diag.List { return applyTunables(cfg, env, src) })
+		if err != nil {
+			return nil, fmt.Errorf("environment %s: %w", env.Name, err)
+		}
+		b = r
+		b.Name = env.Name
+	}
+	for i := range b.diags {
+		b.diags[i].Env = env.Name
+	}
+	return b, nil
+}
+
+// applyTunables gives the tunables env names their environment defaults.
+// A stack or tunable stacks.cue does not declare, and a value outside the
+// tunable's range or set, are refused at the environment's entry.
+func applyTunables(cfg *model.Config, env *model.Environment, src *load.Source) diag.List {
+	var out diag.List
+	report := func(path, format string, args ...any) {
+		out = append(out, diag.Diagnostic{Rule: rules.Environment, Severity: diag.Error, Pos: src.Pos(path), Path: path,
+			Message: fmt.Sprintf(format, args...)})
+	}
+	for _, key := range slices.Sorted(maps.Keys(env.Tunables)) {
+		st := cfg.Stacks[key]
+		if st == nil {
+			report(diag.CUEPath(diag.Fields("environments", env.Name, "tunables", key)...),
+				"stacks.cue has no stack %s (stacks: %s)", key, strings.Join(slices.Sorted(maps.Keys(cfg.Stacks)), ", "))
+			continue
+		}
+		for _, name := range slices.Sorted(maps.Keys(env.Tunables[key])) {
+			path := diag.CUEPath(diag.Fields("environments", env.Name, "tunables", key, name)...)
+			value := env.Tunables[key][name]
+			var decl *model.Tunable
+			var names []string
+			for _, t := range st.Tunables {
+				if t.Name == name && decl == nil {
+					decl = t
+				}
+				if !slices.Contains(names, t.Name) {
+					names = append(names, t.Name)
+				}
+			}
+			if decl == nil {
+				report(path, "stack %s declares no tunable %s (its tunables: %s)", key, name, strings.Join(names, ", "))
+				continue
+			}
+			if err := derive.TunableValue(decl, value); err != nil {
+				report(path, "%s=%s: %v", name, value, err)
+				continue
+			}
+			if err := st.SetTunableDefault(name, value); err != nil {
+				report(path, "%v", err)
+			}
+		}
+	}
+	return out
 }
 
 // validateCompose checks every rendered compose file with compose-go. A

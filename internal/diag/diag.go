@@ -47,6 +47,9 @@ type Diagnostic struct {
 	Path     string     `json:"path,omitempty"`
 	Message  string     `json:"message"`
 	Related  []Position `json:"related,omitempty"`
+	// Env names the environment (stacks.cue environments) in which the
+	// finding holds; empty for the source itself.
+	Env string `json:"environment,omitempty"`
 }
 
 // List is a set of diagnostics.
@@ -65,6 +68,7 @@ func (l List) Sort() {
 			cmp.Compare(a.Pos.File, b.Pos.File),
 			cmp.Compare(a.Pos.Line, b.Pos.Line),
 			cmp.Compare(a.Pos.Col, b.Pos.Col),
+			cmp.Compare(a.Env, b.Env),
 			cmp.Compare(a.Rule, b.Rule),
 			cmp.Compare(a.Message, b.Message),
 		)
@@ -121,6 +125,11 @@ func (d Diagnostic) String() string {
 	}
 	b.WriteString(string(d.Severity))
 	b.WriteString(": ")
+	if d.Env != "" {
+		b.WriteString("environment ")
+		b.WriteString(d.Env)
+		b.WriteString(": ")
+	}
 	if d.Path != "" {
 		b.WriteString(d.Path)
 		b.WriteString(": ")

@@ -437,3 +437,45 @@ func position(p token.Pos) diag.Position {
 	}
 	return diag.Position{File: p.Filename(), Line: p.Line(), Col: p.Column()}
 }
+
+// Environment returns the source as the named environment sees it: the
+// whole value unified with environments.NAME.values, validated like the
+// source itself. Positions stay those of the user's files, so a finding in
+// an environment points at stacks.cue (or an overlay) as any other. A
+// conflict with a value stacks.cue fixes gets a hint: unification never
+// replaces a concrete value.
+func (s *Source) Environment(name string) (*Source, diag.List) {
+	vals := s.Value.LookupPath(cue.MakePath(cue.Str("environments"), cue.Str(name), cue.Str("values")))
+	if !vals.Exists() {
+		return s, nil
+	}
+	v := s.Value.Unify(vals)
+	err := v.Err()
+	if err == nil {
+		err = v.Validate(cue.Concrete(true))
+	}
+	if err != nil {
+		d := fromCUE(rules.CUESchema, err, v)
+		for i := range d {
+			// Point first at what the environment wrote, then at the
+			// source's side of a conflict.
+			if p := UserPos(vals.LookupPath(cue.ParsePath(d[i].Path))); p.IsValid() {
+				if pos := position(p); pos != d[i].Pos {
+					related := []diag.Position{d[i].Pos}
+					for _, r := range d[i].Related {
+						if r.File != pos.File || r.Line != pos.Line {
+							related = append(related, r)
+						}
+					}
+					d[i].Pos, d[i].Related = pos, related
+				}
+			}
+			if strings.HasPrefix(d[i].Message, "conflicting values") {
+				d[i].Message += fmt.Sprintf(": environment %s can only fill what stacks.cue leaves open; to let it choose this value, write it in stacks.cue as a default (*value | type) or declare it tunable and set it under environments.%s.tunables", name, name)
+			}
+		}
+		d.Sort()
+		return nil, d
+	}
+	return &Source{Value: v, Files: s.Files, contents: s.contents}, nil
+}

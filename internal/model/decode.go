@@ -27,5 +27,8 @@ func Decode(v cue.Value) (*Config, error) {
 		}
 		collectTunables(s)
 	}
+	for name, e := range c.Environments {
+		e.Name = name
+	}
 	return &c, nil
 }

@@ -23,6 +23,10 @@ type Config struct {
 	ExporterQueries        map[string]*ExporterQuery `json:"exporter_queries"`
 	// AutoConfig holds the constants of the image's auto-config entrypoint.
 	AutoConfig AutoConfig `json:"autoconfig"`
+	// Environments are the named variants of the deployment (schema
+	// environment.cue). Their values are not decoded here: load unifies
+	// them with the source for each environment.
+	Environments map[string]*Environment `json:"environments"`
 }
 
 // PostgreSQL is what every server and the image share.

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/pmezard/go-difflib/difflib"
@@ -81,10 +83,54 @@ func Check(root, displayRoot string, set Set) (Drift, error) {
 // UnifiedDiff is the diff of one file as git prints it, with a/ and b/
 // prefixes on name.
 func UnifiedDiff(name string, old, new []byte) (string, error) {
+	return unified("a/"+name, "b/"+name, old, new)
+}
+
+func unified(from, to string, old, new []byte) (string, error) {
 	return difflib.GetUnifiedDiffString(difflib.UnifiedDiff{
 		A: diffLines(old), B: diffLines(new),
-		FromFile: "a/" + name, ToFile: "b/" + name, Context: 3,
+		FromFile: from, ToFile: to, Context: 3,
 	})
+}
+
+// Compare diffs two rendered sets file by file, in path order: the unified
+// diff of every path whose bytes or mode differ, with the headers
+// fromLabel/path and toLabel/path, and /dev/null for the side that lacks
+// the file. The manifest is left out: it only lists the others.
+func Compare(from, to Set, fromLabel, toLabel string) ([]Change, error) {
+	paths := map[string]bool{}
+	for p := range from {
+		paths[p] = true
+	}
+	for p := range to {
+		paths[p] = true
+	}
+	var out []Change
+	for _, p := range slices.Sorted(maps.Keys(paths)) {
+		if p == ManifestName {
+			continue
+		}
+		a, inA := from[p]
+		b, inB := to[p]
+		fromName, toName := fromLabel+"/"+p, toLabel+"/"+p
+		switch {
+		case !inA:
+			fromName = "/dev/null"
+		case !inB:
+			toName = "/dev/null"
+		case bytes.Equal(a.Data, b.Data) && a.Mode.Perm() == b.Mode.Perm():
+			continue
+		case bytes.Equal(a.Data, b.Data):
+			out = append(out, Change{Path: p, Diff: fmt.Sprintf("mode of %s is %04o in %s, %04o in %s\n", p, a.Mode.Perm(), fromLabel, b.Mode.Perm(), toLabel)})
+			continue
+		}
+		text, err := unified(fromName, toName, a.Data, b.Data)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Change{Path: p, Diff: text})
+	}
+	return out, nil
 }
 
 // diffLines splits after each newline. Unlike difflib.SplitLines it adds no

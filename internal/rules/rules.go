@@ -61,6 +61,8 @@ const (
 	Healthcheck  = "healthcheck"
 	ComposeValid = "compose-valid"
 	EvalBudget   = "eval-budget"
+	// Environment is found while an environment's tunables are applied.
+	Environment = "environment"
 	// BackupSettingsDerived is found while normalize derives the archive
 	// settings of a backed-up server.
 	BackupSettingsDerived = "backup-settings-derived"
@@ -170,6 +172,7 @@ var All = []Rule{
 	// compose-go rejects a rendered file only for what the source asked
 	// for (the renderers are trusted), so it is an input finding.
 	{ComposeValid, diag.Error, StageInput, "a rendered compose file is not valid for compose-go"},
+	{Environment, diag.Error, StageInput, "an environment has a name other than base, and sets tunables of stacks that declare them, to values in their range or set"},
 	{EvalBudget, diag.Error, StageInput, "evaluating the source did not finish within --timeout: it asks CUE for values too large to check"},
 	{ArchiveWalLevel, diag.Error, StageModel, "a server with archive_mode on has wal_level replica or logical (PostgreSQL refuses to start otherwise)"},
 	{BackupPg1Path, diag.Error, StageModel, "pgbackrest.conf's pg1-path is the data directory of the image (PGDATA is not moved elsewhere)"},

@@ -1,0 +1,69 @@
+package main
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/azagen/azagen/internal/compile"
+	"github.com/azagen/azagen/internal/output"
+)
+
+func newDiffCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "diff ENV_A ENV_B",
+		Short: "Show how two environments' rendered files differ",
+		Long: `diff compiles stacks.cue and prints the unified diff of what two of its
+environments render, file by file, from ENV_A to ENV_B. base names the
+source without an environment. It reads and writes nothing else: the
+files come from the compilation, not from the output directory.
+
+It exits 0 when the two render the same files and 1 when they differ, as
+diff(1) does.`,
+		Example: `  azagen diff base staging
+  azagen diff staging production`,
+		Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			res, err := a.compile(cmd.Context())
+			if err != nil {
+				return err
+			}
+			format, err := a.diagFormat()
+			if err != nil {
+				return err
+			}
+			if err := a.printDiags(format, res.Diags); err != nil {
+				return &exitErr{code: exitError, err: err}
+			}
+			sets := make([]output.Set, 2)
+			for i, name := range args {
+				if name == compile.BaseName {
+					sets[i] = res.SourceOutput
+					continue
+				}
+				e := res.Environments[name]
+				if e == nil {
+					known := append([]string{compile.BaseName}, slices.Sorted(maps.Keys(res.Environments))...)
+					return &exitErr{code: exitError, err: fmt.Errorf("no environment %q in %s (known: %s)", name, a.file, strings.Join(known, ", "))}
+				}
+				sets[i] = e.Output
+			}
+			changes, err := output.Compare(sets[0], sets[1], args[0], args[1])
+			if err != nil {
+				return &exitErr{code: exitError, err: err}
+			}
+			for _, c := range changes {
+				fmt.Fprint(a.stdout, c.Diff)
+			}
+			if len(changes) == 0 {
+				fmt.Fprintf(a.stderr, "azagen: %s and %s render the same files\n", args[0], args[1])
+				return nil
+			}
+			fmt.Fprintf(a.stderr, "azagen: %s and %s differ in %d file(s)\n", args[0], args[1], len(changes))
+			return &exitErr{code: exitDrift}
+		},
+	}
+}
