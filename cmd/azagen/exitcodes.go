@@ -20,7 +20,7 @@ const (
 // CLI reference in the docs both print it.
 var exitCodes = []docs.ExitCode{
 	{Code: exitOK, Meaning: "success: valid input, and for check, no drift"},
-	{Code: exitDrift, Meaning: "check found drift (changed, missing or orphaned files, stale docs tables), or render --fail-on-change changed something"},
+	{Code: exitDrift, Meaning: "check found drift (changed, missing or orphaned files, stale docs tables), render --fail-on-change changed something, or diff found the two environments differ"},
 	{Code: exitInvalid, Meaning: "invalid input: schema, policy or docs errors, reported with file:line:col"},
 	{Code: exitError, Meaning: "usage, I/O or internal error"},
 }

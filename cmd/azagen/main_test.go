@@ -65,6 +65,7 @@ func TestScripts(t *testing.T) {
 			"exits":      cmdExits,
 			"snapshot":   cmdSnapshot,
 			"cue-delete": cmdCueDelete,
+			"append":     cmdAppend,
 		},
 	})
 }
@@ -141,6 +142,21 @@ func snapshot(root string) (string, error) {
 		return nil
 	})
 	return b.String(), err
+}
+
+// cmdAppend appends the contents of src to dst, as `cat src >> dst` would:
+// scripts use it to add a block to their copy of stacks.cue.
+//
+//	append dst src
+func cmdAppend(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: append dst src")
+	}
+	f, err := os.OpenFile(ts.MkAbs(args[0]), os.O_APPEND|os.O_WRONLY, 0)
+	ts.Check(err)
+	_, err = f.WriteString(ts.ReadFile(args[1]))
+	ts.Check(err)
+	ts.Check(f.Close())
 }
 
 // cmdCueDelete removes a field from a CUE file, wherever the path is

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/azagen/azagen/internal/certs"
+	"github.com/azagen/azagen/internal/compile"
 	"github.com/azagen/azagen/internal/derive"
 	"github.com/azagen/azagen/internal/diag"
 	"github.com/azagen/azagen/internal/envfile"
@@ -19,7 +20,7 @@ import (
 )
 
 func newVetCmd(a *app) *cobra.Command {
-	var certDir, envFile, stack string
+	var certDir, envFile, stack, environment string
 	cmd := &cobra.Command{
 		Use:   "vet",
 		Short: "Validate stacks.cue without writing or comparing anything",
@@ -39,7 +40,9 @@ With --env-file FILE --stack NAME it also checks an operator's .env for that
 stack: every required variable is set and non-empty, every value is one its
 consumer accepts (POSTGRES_WORKLOAD_TYPE, POSTGRES_STORAGE_TYPE), and no value
 is one compose's .env parser would change ('$' or ' #' outside single quotes).
-Each finding is FILE:line:col; no value is printed.`,
+Each finding is FILE:line:col; no value is printed. With --environment NAME
+the .env and the certificates are checked against that environment of
+stacks.cue instead of the source itself.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if (envFile == "") != (stack == "") {
@@ -53,15 +56,24 @@ Each finding is FILE:line:col; no value is printed.`,
 			if err != nil {
 				return err
 			}
+			cfg, out := res.Config, a.out()
+			if environment != "" && environment != compile.BaseName {
+				e := res.Environments[environment]
+				if e == nil {
+					known := append([]string{compile.BaseName}, slices.Sorted(maps.Keys(res.Environments))...)
+					return &exitErr{code: exitError, err: fmt.Errorf("--environment %s: %s has no such environment (known: %s)", environment, a.file, strings.Join(known, ", "))}
+				}
+				cfg, out = e.Config, filepath.Join(out, filepath.FromSlash(compile.EnvironmentDir(environment)))
+			}
 			diags := slices.Clone(res.Diags)
 			if certDir != "" {
-				diags = append(diags, certs.Vet(certDir, res.Config, time.Now())...)
+				diags = append(diags, certs.Vet(certDir, cfg, time.Now())...)
 			} else {
 				// The stacks' own tls directories, where they exist here.
-				diags = append(diags, certs.VetStacks(a.stackTLSDirs(res.Config), res.Config, time.Now())...)
+				diags = append(diags, certs.VetStacks(stackTLSDirs(out, cfg), cfg, time.Now())...)
 			}
 			if envFile != "" {
-				st := res.Config.Stacks[stack]
+				st := cfg.Stacks[stack]
 				if st == nil {
 					return &exitErr{code: exitError, err: fmt.Errorf("--stack %s: the source has no such stack (it has %s)",
 						stack, strings.Join(slices.Sorted(maps.Keys(res.Config.Stacks)), ", "))}
@@ -70,7 +82,7 @@ Each finding is FILE:line:col; no value is printed.`,
 				if err != nil {
 					return &exitErr{code: exitError, err: fmt.Errorf("cannot read input: %w", err)}
 				}
-				diags = append(diags, envfile.Check(envFile, data, derive.VarRules(res.Config, st), stack)...)
+				diags = append(diags, envfile.Check(envFile, data, derive.VarRules(cfg, st), stack)...)
 			}
 			diags.Sort()
 			if diags.HasErrors() {
@@ -88,18 +100,19 @@ Each finding is FILE:line:col; no value is printed.`,
 	cmd.Flags().StringVar(&certDir, "certs", "", "also check the certificate directory `DIR` (see azagen certs)")
 	cmd.Flags().StringVar(&envFile, "env-file", "", "also check this .env of an operator (with --stack)")
 	cmd.Flags().StringVar(&stack, "stack", "", "the stack (key under stacks in stacks.cue) the --env-file is for")
+	cmd.Flags().StringVar(&environment, "environment", "", "check --env-file and --certs against this environment of stacks.cue (base: the source itself)")
 	return cmd
 }
 
 // stackTLSDirs maps each stack whose tls.dir exists on this machine to it:
 // an absolute tls.dir as is, a relative one from the stack's directory in
-// the output directory, where compose resolves it.
-func (a *app) stackTLSDirs(c *model.Config) map[string]string {
+// the output directory root, where compose resolves it.
+func stackTLSDirs(root string, c *model.Config) map[string]string {
 	out := map[string]string{}
 	for sk, st := range c.Stacks {
 		d := filepath.FromSlash(st.TLS.Dir)
 		if !filepath.IsAbs(d) {
-			d = filepath.Join(a.out(), filepath.FromSlash(model.StackDir(sk)), d)
+			d = filepath.Join(root, filepath.FromSlash(model.StackDir(sk)), d)
 		}
 		if fi, err := os.Stat(d); err == nil && fi.IsDir() {
 			out[sk] = d

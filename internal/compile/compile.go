@@ -246,7 +246,7 @@ func applyTunables(cfg *model.Config, env *model.Environment, src *load.Source) 
 				continue
 			}
 			if err := derive.TunableValue(decl, value); err != nil {
-				report(path, "%s=%s: %v", name, value, err)
+				report(path, "%q: %v", value, err)
 				continue
 			}
 			if err := st.SetTunableDefault(name, value); err != nil {

@@ -461,8 +461,8 @@ func (s *Source) Environment(name string) (*Source, diag.List) {
 			// source's side of a conflict.
 			if p := UserPos(vals.LookupPath(cue.ParsePath(d[i].Path))); p.IsValid() {
 				if pos := position(p); pos != d[i].Pos {
-					related := []diag.Position{d[i].Pos}
-					for _, r := range d[i].Related {
+					var related []diag.Position
+					for _, r := range append([]diag.Position{d[i].Pos}, d[i].Related...) {
 						if r.File != pos.File || r.Line != pos.Line {
 							related = append(related, r)
 						}
