@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"maps"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -40,16 +41,14 @@ diff(1) does.`,
 			}
 			sets := make([]output.Set, 2)
 			for i, name := range args {
-				if name == compile.BaseName {
-					sets[i] = res.SourceOutput
-					continue
-				}
-				e := res.Environments[name]
-				if e == nil {
-					known := append([]string{compile.BaseName}, slices.Sorted(maps.Keys(res.Environments))...)
-					return &exitErr{code: exitError, err: fmt.Errorf("no environment %q in %s (known: %s)", name, a.file, strings.Join(known, ", "))}
+				e, _, err := a.environment(res, name)
+				if err != nil {
+					return err
 				}
 				sets[i] = e.Output
+				if name == compile.BaseName {
+					sets[i] = res.SourceOutput
+				}
 			}
 			changes, err := output.Compare(sets[0], sets[1], args[0], args[1])
 			if err != nil {
@@ -66,4 +65,19 @@ diff(1) does.`,
 			return &exitErr{code: exitDrift}
 		},
 	}
+}
+
+// environment picks what a command looks at: the source itself when name
+// is empty or base, or the named environment. out is that one's output
+// directory.
+func (a *app) environment(res *compile.Result, name string) (*compile.Environment, string, error) {
+	if name == "" || name == compile.BaseName {
+		return &compile.Environment{Name: compile.BaseName, Source: res.Source, Config: res.Config, Output: res.Output}, a.out(), nil
+	}
+	e := res.Environments[name]
+	if e == nil {
+		known := append([]string{compile.BaseName}, slices.Sorted(maps.Keys(res.Environments))...)
+		return nil, "", &exitErr{code: exitError, err: fmt.Errorf("no environment %q in %s (known: %s)", name, a.file, strings.Join(known, ", "))}
+	}
+	return e, filepath.Join(a.out(), filepath.FromSlash(compile.EnvironmentDir(name))), nil
 }

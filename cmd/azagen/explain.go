@@ -12,7 +12,8 @@ import (
 )
 
 func newExplainCmd(a *app) *cobra.Command {
-	return &cobra.Command{
+	var environment string
+	cmd := &cobra.Command{
 		Use:   "explain <path>",
 		Short: "Show where a value comes from and which generated lines use it",
 		Long: `explain compiles stacks.cue and follows one value of the configuration, named
@@ -27,7 +28,8 @@ by its CUE path, from its source to its uses:
 
 Paths are written as in CUE (stacks.replica.services."postgres-replica".ports[0].host)
 or without quotes and brackets (stacks.replica.services.postgres-replica.ports.0.host).
-A path to a struct lists its fields. explain writes nothing.`,
+A path to a struct lists its fields. With --environment NAME it explains
+the value as that environment of stacks.cue has it. explain writes nothing.`,
 		Example: `  azagen explain stacks.replica.services.postgres-replica.healthcheck.start_period
   azagen explain stacks.primary.services.postgres.ports.0.host_ip
   azagen explain stacks.primary.services.pgbouncer.environment.PGPASSFILE
@@ -47,9 +49,13 @@ A path to a struct lists its fields. explain writes nothing.`,
 					return &exitErr{code: exitError, err: err}
 				}
 			}
+			e, out, err := a.environment(res, environment)
+			if err != nil {
+				return err
+			}
 			ex, err := explain.Explain(explain.Input{
-				Source: res.Source, Config: res.Config, Output: res.Output,
-				OutDisplay: displayPath(a.out()),
+				Source: e.Source, Config: e.Config, Output: e.Output,
+				OutDisplay: displayPath(out), Environment: res.Config.Environments[environment],
 			}, args[0])
 			if err != nil {
 				var nf *explain.NotFoundError
@@ -68,6 +74,8 @@ A path to a struct lists its fields. explain writes nothing.`,
 			return nil
 		},
 	}
+	cmd.Flags().StringVar(&environment, "environment", "", "explain the value in this environment of stacks.cue (base: the source itself)")
+	return cmd
 }
 
 func printExplanation(a *app, ex *explain.Explanation) {

@@ -12,7 +12,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/azagen/azagen/internal/certs"
-	"github.com/azagen/azagen/internal/compile"
 	"github.com/azagen/azagen/internal/derive"
 	"github.com/azagen/azagen/internal/diag"
 	"github.com/azagen/azagen/internal/envfile"
@@ -56,15 +55,11 @@ stacks.cue instead of the source itself.`,
 			if err != nil {
 				return err
 			}
-			cfg, out := res.Config, a.out()
-			if environment != "" && environment != compile.BaseName {
-				e := res.Environments[environment]
-				if e == nil {
-					known := append([]string{compile.BaseName}, slices.Sorted(maps.Keys(res.Environments))...)
-					return &exitErr{code: exitError, err: fmt.Errorf("--environment %s: %s has no such environment (known: %s)", environment, a.file, strings.Join(known, ", "))}
-				}
-				cfg, out = e.Config, filepath.Join(out, filepath.FromSlash(compile.EnvironmentDir(environment)))
+			e, out, err := a.environment(res, environment)
+			if err != nil {
+				return err
 			}
+			cfg := e.Config
 			diags := slices.Clone(res.Diags)
 			if certDir != "" {
 				diags = append(diags, certs.Vet(certDir, cfg, time.Now())...)

@@ -22,13 +22,14 @@ import (
 
 // Kinds of provenance entries.
 const (
-	FromSource     = "stacks.cue"     // written in the main file
-	FromOverlay    = "overlay"        // written in an overlay
-	FromDefault    = "schema default" // a *default of the schema
-	FromSchema     = "schema"         // a value the schema itself gives
-	FromConstraint = "constraint"     // a schema constraint the value had to satisfy
-	FromLayer      = "healthcheck layer"
-	FromNormalize  = "normalize" // derived or rewritten by normalization
+	FromSource      = "stacks.cue"     // written in the main file
+	FromOverlay     = "overlay"        // written in an overlay
+	FromDefault     = "schema default" // a *default of the schema
+	FromSchema      = "schema"         // a value the schema itself gives
+	FromConstraint  = "constraint"     // a schema constraint the value had to satisfy
+	FromLayer       = "healthcheck layer"
+	FromNormalize   = "normalize"   // derived or rewritten by normalization
+	FromEnvironment = "environment" // a tunable default an environment sets
 )
 
 // Explanation says where one value of the configuration comes from and
@@ -106,6 +107,9 @@ type Input struct {
 	Output output.Set
 	// OutDisplay prefixes the output paths in UsedIn (e.g. "generated").
 	OutDisplay string
+	// Environment, when set, is the environment Config was compiled for:
+	// a tunable default it sets is shown as a source.
+	Environment *model.Environment
 }
 
 // NotFoundError is a path that names nothing in the configuration.
@@ -260,6 +264,21 @@ func Explain(in Input, path string) (*Explanation, error) {
 		}
 		// compose.yaml, and .env.example for a variable.
 		needles = [][]needle{{{key: e.Key + ":"}, {key: e.Key + "="}}}
+	case tunableAt(st, segs) != nil:
+		t := tunableAt(st, segs)
+		ex.Value, ex.Fields = t.Ref(), nil
+		if v.Exists() {
+			ex.Sources = append(ex.Sources, cueSources(in.Source, v)...)
+		}
+		if e := in.Environment; e != nil {
+			if val, ok := e.Tunables[st.Key][t.Name]; ok {
+				p := in.Source.Pos(diag.CUEPath(diag.Fields("environments", e.Name, "tunables", st.Key, t.Name)...))
+				ex.Sources = append(ex.Sources, Source{Kind: FromEnvironment, Pos: &p, Value: val,
+					Note: fmt.Sprintf("environment %s sets the default of %s", e.Name, t.Name)})
+			}
+		}
+		// The compose interpolation and the .env.example line.
+		needles = [][]needle{{{value: t.Ref()}, {exact: t.Name + "='" + t.Default + "'"}}}
 	case v.Exists():
 		ex.Value, ex.Fields = describe(v)
 		ex.Sources = append(ex.Sources, cueSources(in.Source, v)...)
@@ -301,6 +320,21 @@ func serviceOf(c *model.Config, segs []segment) (*model.Stack, *model.Service, [
 		return st, nil, nil
 	}
 	return st, svc, segs[4:]
+}
+
+// tunableAt is the tunable declared at segs (its struct or its default),
+// or nil.
+func tunableAt(st *model.Stack, segs []segment) *model.Tunable {
+	if st == nil {
+		return nil
+	}
+	p := pathString(segs)
+	for _, t := range st.Tunables {
+		if p == t.Path || p == t.Path+".default" {
+			return t
+		}
+	}
+	return nil
 }
 
 func envEntry(svc *model.Service, key string) (model.EnvEntry, bool) {
