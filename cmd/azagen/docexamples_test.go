@@ -2,12 +2,14 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/spf13/cobra"
 	"golang.org/x/tools/txtar"
 )
 
@@ -98,4 +100,40 @@ func syncExamples(doc string, lookup func(script, file string) (string, error)) 
 		n++
 	}
 	return b.String(), n, nil
+}
+
+// TestCommandExamplesRun holds every line of every command's Example
+// (azagen --help) to a line of testdata/script/examples.txtar that runs it
+// as written and asserts its exit code, so the help shows what works.
+func TestCommandExamplesRun(t *testing.T) {
+	script, err := os.ReadFile(filepath.Join("testdata", "script", "examples.txtar"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := map[string]bool{}
+	for _, line := range strings.Split(string(script), "\n") {
+		if f := strings.Fields(line); len(f) > 2 && f[0] == "exits" {
+			run[strings.Join(f[2:], " ")] = true
+		}
+	}
+	n := 0
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		for _, line := range strings.Split(c.Example, "\n") {
+			line, _, _ = strings.Cut(line, "#")
+			if f := strings.Fields(line); len(f) > 0 {
+				n++
+				if !run[strings.Join(f, " ")] {
+					t.Errorf("%s: the example %q is not run by examples.txtar", c.CommandPath(), strings.Join(f, " "))
+				}
+			}
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(newRootCmd(&app{stdout: io.Discard, stderr: io.Discard}))
+	if n < 10 {
+		t.Fatalf("found %d examples, want the commands' 12 or more", n)
+	}
 }
