@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/azagen/azagen/internal/compile"
+	"github.com/azagen/azagen/internal/diag"
 	"github.com/azagen/azagen/internal/output"
 )
 
@@ -23,7 +24,8 @@ source without an environment. It reads and writes nothing else: the
 files come from the compilation, not from the output directory.
 
 It exits 0 when the two render the same files and 1 when they differ, as
-diff(1) does.`,
+diff(1) does. With --format json it prints the changed files and their
+diffs as one JSON object.`,
 		Example: `  azagen diff base staging
   azagen diff staging production`,
 		Args: cobra.ExactArgs(2),
@@ -36,8 +38,10 @@ diff(1) does.`,
 			if err != nil {
 				return err
 			}
-			if err := a.printDiags(format, res.Diags); err != nil {
-				return &exitErr{code: exitError, err: err}
+			if format != diag.JSON {
+				if err := a.printDiags(format, res.Diags); err != nil {
+					return &exitErr{code: exitError, err: err}
+				}
 			}
 			sets := make([]output.Set, 2)
 			for i, name := range args {
@@ -54,8 +58,19 @@ diff(1) does.`,
 			if err != nil {
 				return &exitErr{code: exitError, err: err}
 			}
-			for _, c := range changes {
-				fmt.Fprint(a.stdout, c.Diff)
+			if format == diag.JSON {
+				if err := encodeJSON(a.stdout, struct {
+					Diagnostics diag.List       `json:"diagnostics"`
+					From        string          `json:"from"`
+					To          string          `json:"to"`
+					Changed     []output.Change `json:"changed"`
+				}{nonNil(res.Diags), args[0], args[1], append([]output.Change{}, changes...)}); err != nil {
+					return &exitErr{code: exitError, err: err}
+				}
+			} else {
+				for _, c := range changes {
+					fmt.Fprint(a.stdout, c.Diff)
+				}
 			}
 			if len(changes) == 0 {
 				fmt.Fprintf(a.stderr, "azagen: %s and %s render the same files\n", args[0], args[1])
