@@ -22,7 +22,9 @@ func newCheckCmd(a *app) *cobra.Command {
 		Long: `check compiles stacks.cue and compares the result with the files on disk. It
 never writes. It prints a unified diff for every changed file and lists
 missing files and orphaned files (rendered before, no longer rendered), then
-exits 1 when anything differs. Run azagen render to fix the drift.
+exits 1 when anything differs. Run azagen render to fix the drift. The files
+of every environment of stacks.cue (environments/NAME/ in the output
+directory) are compared too.
 
 The tables between the azagen markers of README.md and docs/*.md are
 compared the same way. A broken marker, an unknown table, or a link or

@@ -25,7 +25,9 @@ files come from the compilation, not from the output directory.
 
 It exits 0 when the two render the same files and 1 when they differ, as
 diff(1) does. With --format json it prints the changed files and their
-diffs as one JSON object.`,
+diffs as one JSON object; an invalid source prints its diagnostics as every
+command does. Every environment must be valid: the source and its
+environments compile as one.`,
 		Example: `  azagen diff base staging
   azagen diff staging production`,
 		Args: cobra.ExactArgs(2),

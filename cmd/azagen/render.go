@@ -20,7 +20,8 @@ Each file is written to a temporary file and renamed into place, so a reader
 never sees a partial file. Files azagen rendered before (listed in
 generated/manifest.json) that it no longer renders are removed. It also
 rewrites the tables between the azagen markers of README.md and docs/*.md,
-and nothing outside them. Nothing is written when the input or a marker is
+and nothing outside them. Each environment of stacks.cue is rendered the
+same way under environments/NAME/ in the output directory. Nothing is written when the input or a marker is
 invalid.
 
 With --fail-on-change it exits 1 when it wrote or removed anything, as a

@@ -34,6 +34,9 @@ type customMessage struct {
 // customMessages has a case for every error("...") of the schema;
 // TestEveryCustomMessageHasACase keeps it complete.
 var customMessages = []customMessage{
+	{msg: "a tunable's value is a string or a number, written as its declaration's default is",
+		overlay: `environments: e: tunables: primary: POSTGRES_PORT: true`,
+		path:    "environments: e: tunables: primary: POSTGRES_PORT", goods: []string{"15432", "15433"}},
 	{msg: "must be a lower-case name: a letter, then letters, digits, '-' or '_' (at most 63 characters)",
 		overlay: `stacks: primary: services: pgbouncer: pgbouncer: stats_user: "Stats"`,
 		path:    "stacks: primary: services: postgres_exporter: exporter: role", goods: []string{`"pgbouncer_stats"`}},

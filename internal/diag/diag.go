@@ -125,7 +125,8 @@ func (d Diagnostic) String() string {
 	}
 	b.WriteString(string(d.Severity))
 	b.WriteString(": ")
-	if d.Env != "" {
+	// A path into the environment's own declaration names it already.
+	if d.Env != "" && !strings.HasPrefix(d.Path, "environments."+label(d.Env)) {
 		b.WriteString("environment ")
 		b.WriteString(d.Env)
 		b.WriteString(": ")

@@ -258,6 +258,9 @@ func Explain(in Input, path string) (*Explanation, error) {
 		ex.Value = derive.Interpolation(e.Key, e.Value)
 		if v.Exists() {
 			ex.Sources = append(ex.Sources, cueSources(in.Source, v)...)
+			if t := tunableAt(st, segs); t != nil {
+				ex.Sources = append(ex.Sources, environmentSources(in, st, t)...)
+			}
 		} else {
 			ex.Sources = append(ex.Sources, Source{Kind: FromNormalize, Value: ex.Value,
 				Note: fmt.Sprintf("derived from the %s by normalization; stacks.cue does not write it", e.Origin)})
@@ -270,15 +273,12 @@ func Explain(in Input, path string) (*Explanation, error) {
 		if v.Exists() {
 			ex.Sources = append(ex.Sources, cueSources(in.Source, v)...)
 		}
-		if e := in.Environment; e != nil {
-			if val, ok := e.Tunables[st.Key][t.Name]; ok {
-				p := in.Source.Pos(diag.CUEPath(diag.Fields("environments", e.Name, "tunables", st.Key, t.Name)...))
-				ex.Sources = append(ex.Sources, Source{Kind: FromEnvironment, Pos: &p, Value: val,
-					Note: fmt.Sprintf("environment %s sets the default of %s", e.Name, t.Name)})
-			}
-		}
-		// The compose interpolation and the .env.example line.
-		needles = [][]needle{{{value: t.Ref()}, {exact: t.Name + "='" + t.Default + "'"}}}
+		ex.Sources = append(ex.Sources, environmentSources(in, st, t)...)
+		// The compose interpolation, the .env.example line, and the
+		// configs that hold the default itself (pgbouncer.ini, the
+		// Kubernetes manifests).
+		field := t.Field[strings.LastIndex(t.Field, ".")+1:]
+		needles = [][]needle{{{value: t.Ref()}, {exact: t.Name + "='" + t.Default + "'"}, {key: field, value: t.Default}}}
 	case v.Exists():
 		ex.Value, ex.Fields = describe(v)
 		ex.Sources = append(ex.Sources, cueSources(in.Source, v)...)
@@ -320,6 +320,22 @@ func serviceOf(c *model.Config, segs []segment) (*model.Stack, *model.Service, [
 		return st, nil, nil
 	}
 	return st, svc, segs[4:]
+}
+
+// environmentSources is the environment's setting of t's default, if the
+// explained configuration is an environment that sets it.
+func environmentSources(in Input, st *model.Stack, t *model.Tunable) []Source {
+	e := in.Environment
+	if e == nil {
+		return nil
+	}
+	val, ok := e.Tunables[st.Key][t.Name]
+	if !ok {
+		return nil
+	}
+	p := in.Source.Pos(diag.CUEPath(diag.Fields("environments", e.Name, "tunables", st.Key, t.Name)...))
+	return []Source{{Kind: FromEnvironment, Pos: &p, Value: val.Text,
+		Note: fmt.Sprintf("environment %s sets the default of %s", e.Name, t.Name)}}
 }
 
 // tunableAt is the tunable declared at segs (its struct or its default),

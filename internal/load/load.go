@@ -6,6 +6,7 @@ package load
 import (
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"regexp"
 	"slices"
@@ -45,6 +46,8 @@ type Source struct {
 	Files []string
 	// contents are the files' bytes by name, for positions inside string literals.
 	contents map[string][]byte
+	// known are the top-level fields the schema declares.
+	known map[string]bool
 }
 
 // ReadError is an I/O failure reading an input file; it is not a problem
@@ -151,7 +154,7 @@ func Sources(paths []string, contents [][]byte) (*Source, diag.List) {
 		d.Sort()
 		return nil, d
 	}
-	src := &Source{Value: v, Files: slices.Clone(paths), contents: map[string][]byte{}}
+	src := &Source{Value: v, Files: slices.Clone(paths), contents: map[string][]byte{}, known: known}
 	for i, p := range paths {
 		src.contents[p] = contents[i]
 	}
@@ -445,9 +448,12 @@ func position(p token.Pos) diag.Position {
 // conflict with a value stacks.cue fixes gets a hint: unification never
 // replaces a concrete value.
 func (s *Source) Environment(name string) (*Source, diag.List) {
-	vals := s.Value.LookupPath(cue.MakePath(cue.Str("environments"), cue.Str(name), cue.Str("values")))
+	vals := s.Value.LookupPath(environmentValues(name))
 	if !vals.Exists() {
 		return s, nil
+	}
+	if d := s.valuesTopLevel(name, vals); len(d) > 0 {
+		return nil, d
 	}
 	v := s.Value.Unify(vals)
 	err := v.Err()
@@ -470,12 +476,74 @@ func (s *Source) Environment(name string) (*Source, diag.List) {
 					d[i].Pos, d[i].Related = pos, related
 				}
 			}
-			if strings.HasPrefix(d[i].Message, "conflicting values") {
+			if m := tunableConflict.FindStringSubmatch(d[i].Message); m != nil {
+				// The overlay's hint does not fit: an environment sets a
+				// tunable's default under its tunables.
+				stack := ""
+				if sels := cue.ParsePath(d[i].Path).Selectors(); len(sels) > 1 {
+					stack = sels[1].Unquoted()
+				}
+				d[i].Message = fmt.Sprintf("%s is a tunable, which values cannot replace: set environments.%s.tunables.%s.%s instead", m[1], diag.Label(name), diag.Label(stack), m[1])
+			} else if strings.HasPrefix(d[i].Message, "conflicting values") {
 				d[i].Message += fmt.Sprintf(": environment %s can only fill what stacks.cue leaves open; to let it choose this value, write it in stacks.cue as a default (*value | type) or declare it tunable and set it under environments.%s.tunables", name, name)
 			}
 		}
 		d.Sort()
 		return nil, d
 	}
-	return &Source{Value: v, Files: s.Files, contents: s.contents}, nil
+	return &Source{Value: v, Files: s.Files, contents: s.contents, known: s.known}, nil
+}
+
+// environmentValues is the path of an environment's values.
+func environmentValues(name string) cue.Path {
+	return cue.MakePath(cue.Str("environments"), cue.Str(name), cue.Str("values"))
+}
+
+// EnvironmentValuePos is where environment name's values set what path
+// (a configuration path such as stacks.primary.services.pgbouncer.restart)
+// holds: the value at path itself, or a list or scalar above it that the
+// environment replaces as a whole. ok is false when the environment's
+// values do not touch path.
+func (s *Source) EnvironmentValuePos(name, path string) (diag.Position, bool) {
+	vals := s.Value.LookupPath(environmentValues(name))
+	if !vals.Exists() {
+		return diag.Position{}, false
+	}
+	sels := cue.ParsePath(path).Selectors()
+	for n := len(sels); n > 0; n-- {
+		v := vals.LookupPath(cue.MakePath(sels[:n]...))
+		if !v.Exists() || (n < len(sels) && v.IncompleteKind() == cue.StructKind) {
+			continue
+		}
+		if p := UserPos(v); p.IsValid() {
+			return position(p), true
+		}
+	}
+	return diag.Position{}, false
+}
+
+// valuesTopLevel refuses what an environment's values set at the top level
+// that the source could not: a field the schema does not declare, and
+// environments themselves.
+func (s *Source) valuesTopLevel(name string, vals cue.Value) diag.List {
+	var out diag.List
+	it, err := vals.Fields()
+	if err != nil {
+		return nil
+	}
+	for it.Next() {
+		label := it.Selector().Unquoted()
+		path := diag.CUEPath(diag.Fields("environments", name, "values", label)...)
+		var msg string
+		switch {
+		case label == "environments":
+			msg = "an environment's values cannot declare environments; declare each environment under environments in stacks.cue"
+		case !s.known[label]:
+			msg = fmt.Sprintf("field not allowed: an environment's values may only set %s, as the top level of stacks.cue", strings.Join(slices.DeleteFunc(slices.Sorted(maps.Keys(s.known)), func(k string) bool { return k == "environments" }), ", "))
+		default:
+			continue
+		}
+		out = append(out, diag.Diagnostic{Rule: rules.CUESchema, Severity: diag.Error, Pos: position(UserPos(it.Value())), Path: path, Message: msg})
+	}
+	return out
 }

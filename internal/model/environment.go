@@ -13,8 +13,16 @@ type Environment struct {
 	Name string `json:"-"`
 	Doc  string `json:"doc"`
 	// Tunables maps a stack key to tunable names to the default this
-	// environment gives them, written as in the declaration ("8g", "50").
-	Tunables map[string]map[string]string `json:"-"`
+	// environment gives them.
+	Tunables map[string]map[string]EnvTunable `json:"-"`
+}
+
+// EnvTunable is a tunable default as an environment writes it.
+type EnvTunable struct {
+	// Text is the value as CUE exports it: 8g, 50, 0.5.
+	Text string
+	// Quoted is true for a CUE string ("8g"), false for a number.
+	Quoted bool
 }
 
 // UnmarshalJSON keeps the tunables' values (CUE strings or numbers) as the
@@ -31,11 +39,11 @@ func (e *Environment) UnmarshalJSON(b []byte) error {
 	e.Tunables = nil
 	for stack, names := range raw.Tunables {
 		if e.Tunables == nil {
-			e.Tunables = map[string]map[string]string{}
+			e.Tunables = map[string]map[string]EnvTunable{}
 		}
-		e.Tunables[stack] = map[string]string{}
+		e.Tunables[stack] = map[string]EnvTunable{}
 		for name, v := range names {
-			e.Tunables[stack][name] = scalarText(v)
+			e.Tunables[stack][name] = EnvTunable{Text: scalarText(v), Quoted: len(v) > 0 && v[0] == '"'}
 		}
 	}
 	return nil

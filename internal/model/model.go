@@ -27,6 +27,9 @@ type Config struct {
 	// environment.cue). Their values are not decoded here: load unifies
 	// them with the source for each environment.
 	Environments map[string]*Environment `json:"environments"`
+	// Active is the environment this Config was compiled for, nil for the
+	// source itself. Set by compile.
+	Active *Environment `json:"-"`
 }
 
 // PostgreSQL is what every server and the image share.

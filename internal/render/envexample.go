@@ -12,9 +12,19 @@ import (
 // EnvExample renders generated/stacks/<stack>/.env.example. Required
 // variables are left empty on purpose: copying the file unchanged must not
 // start a stack with a placeholder password.
-func EnvExample(st *model.Stack) output.File {
+// env is the environment the stack is rendered for, nil for the source.
+func EnvExample(st *model.Stack, env *model.Environment) output.File {
 	var b strings.Builder
 	b.WriteString(output.HashComment())
+	vet := "azagen vet --env-file .env --stack " + st.Key
+	if env != nil {
+		fmt.Fprintf(&b, "#\n# Environment %s of stacks.cue", env.Name)
+		if env.Doc != "" {
+			fmt.Fprintf(&b, ": %s", env.Doc)
+		}
+		b.WriteString(".\n")
+		vet = "azagen vet --environment " + env.Name + " --env-file .env --stack " + st.Key
+	}
 	fmt.Fprintf(&b, "#\n# Environment of the %s stack. Copy this file to .env beside compose.yaml,\n", st.Name)
 	b.WriteString("# fill in every empty value and keep it private (chmod 600 .env).\n")
 	b.WriteString("# Compose refuses to start while a required variable is empty.\n")
@@ -25,7 +35,7 @@ func EnvExample(st *model.Stack) output.File {
 	b.WriteString("# unquoted, ' #' starts a comment. Single quotes keep every character except\n")
 	b.WriteString("# a single quote, a backslash right before the closing quote and a line\n")
 	b.WriteString("# break: a value cannot hold those. Check the filled-in file with\n")
-	fmt.Fprintf(&b, "#   azagen vet --env-file .env --stack %s\n", st.Key)
+	fmt.Fprintf(&b, "#   %s\n", vet)
 	for _, v := range derive.Variables(st) {
 		b.WriteString("\n")
 		if v.Doc != "" {

@@ -43,7 +43,7 @@ func All(cfg *model.Config) (output.Set, error) {
 			return nil, err
 		}
 		scripts = append(scripts, BackupUnits(st)...)
-		for _, f := range append([]output.File{compose, EnvExample(st)}, scripts...) {
+		for _, f := range append([]output.File{compose, EnvExample(st, cfg.Active)}, scripts...) {
 			if err := set.Add(f); err != nil {
 				return nil, err
 			}
