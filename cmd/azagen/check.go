@@ -105,7 +105,7 @@ func driftDiags(display string, d output.Drift, stale []docDrift) diag.List {
 			Message: fmt.Sprintf(format, args...)})
 	}
 	for _, c := range d.Changed {
-		add(diag.Position{File: shown(c.Path)}, "%s differs from what stacks.cue renders; run azagen render", c.Path)
+		add(diag.Position{File: shown(c.Path), Line: firstChangedLine(c.Diff), Col: 1}, "%s differs from what stacks.cue renders; run azagen render", c.Path)
 	}
 	// A missing file has no place to annotate: the message names it.
 	for _, p := range d.Missing {
@@ -120,6 +120,30 @@ func driftDiags(display string, d output.Drift, stale []docDrift) diag.List {
 		}
 	}
 	return out
+}
+
+// firstChangedLine is the line of the file on disk where a unified diff's
+// first change starts (for an annotation on it), or 0 when the diff has no
+// hunk (a mode change).
+func firstChangedLine(diff string) int {
+	line := 0
+	inHunk := false
+	for _, l := range strings.Split(diff, "\n") {
+		switch {
+		case strings.HasPrefix(l, "@@ -"):
+			var start int
+			if _, err := fmt.Sscanf(l, "@@ -%d", &start); err != nil {
+				return 0
+			}
+			line, inHunk = start, true
+		case !inHunk:
+		case strings.HasPrefix(l, "-"), strings.HasPrefix(l, "+"):
+			return max(line, 1)
+		case strings.HasPrefix(l, " "):
+			line++
+		}
+	}
+	return 0
 }
 
 // printDrift prints check's findings in the text or GitHub format. GitHub
