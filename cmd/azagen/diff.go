@@ -32,18 +32,9 @@ environments compile as one.`,
   azagen diff staging production`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			res, err := a.compile(cmd.Context())
+			res, format, err := a.compileAndWarn(cmd.Context())
 			if err != nil {
 				return err
-			}
-			format, err := a.diagFormat()
-			if err != nil {
-				return err
-			}
-			if format != diag.JSON {
-				if err := a.printDiags(format, res.Diags); err != nil {
-					return &exitErr{code: exitError, err: err}
-				}
 			}
 			sets := make([]output.Set, 2)
 			for i, name := range args {

@@ -36,18 +36,9 @@ the value as that environment of stacks.cue has it. explain writes nothing.`,
   azagen explain postgresql.base.wal_compression --format json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			format, err := a.diagFormat()
+			res, format, err := a.compileAndWarn(cmd.Context())
 			if err != nil {
 				return err
-			}
-			res, err := a.compile(cmd.Context())
-			if err != nil {
-				return err
-			}
-			if format != diag.JSON {
-				if err := a.printDiags(format, res.Diags); err != nil {
-					return &exitErr{code: exitError, err: err}
-				}
 			}
 			e, out, err := a.environment(res, environment)
 			if err != nil {

@@ -114,6 +114,26 @@ func (a *app) compile(ctx context.Context) (*compile.Result, error) {
 	return res, nil
 }
 
+// compileAndWarn is compile for the commands that go on with a valid
+// input: it prints the input's warnings, except in the JSON format, where
+// the command puts them in its own object.
+func (a *app) compileAndWarn(ctx context.Context) (*compile.Result, diag.Format, error) {
+	format, err := a.diagFormat()
+	if err != nil {
+		return nil, "", err
+	}
+	res, err := a.compile(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	if format != diag.JSON {
+		if err := a.printDiags(format, res.Diags); err != nil {
+			return nil, "", &exitErr{code: exitError, err: err}
+		}
+	}
+	return res, format, nil
+}
+
 // compileWithin runs the pipeline under the --timeout budget. CUE's
 // evaluation cannot be interrupted, and a few lines of CUE can ask for
 // unbounded work (list.Range over 10^8 items ran out the clock and the
