@@ -51,6 +51,8 @@ func Compile(ctx context.Context, files []string) (*Result, error) {
 
 // CompileWith is Compile with options.
 func CompileWith(ctx context.Context, opts Options) (*Result, error) {
+	cache := composecheck.NewCache(opts.CacheDir)
+	warmUp(cache)
 	src, diags, err := load.Files(opts.Files)
 	if err != nil {
 		return nil, err
@@ -78,7 +80,7 @@ func CompileWith(ctx context.Context, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("internal error: %w", err)
 	}
-	res.Diags = append(res.Diags, validateCompose(ctx, composecheck.NewCache(opts.CacheDir), cfg, set, src)...)
+	res.Diags = append(res.Diags, validateCompose(ctx, cache, cfg, set, src)...)
 	if res.Diags.HasErrors() {
 		return res, nil
 	}
