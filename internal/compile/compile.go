@@ -100,7 +100,10 @@ func validateCompose(ctx context.Context, cache *composecheck.Cache, cfg *model.
 	// findings gathered in stack order.
 	found := make([]diag.List, len(stacks))
 	var wg sync.WaitGroup
-	limit := make(chan struct{}, runtime.GOMAXPROCS(0))
+	// Each file's two passes run side by side (composecheck.Validate), so
+	// half as many files as cores keeps every core busy without holding
+	// more of compose-go's models in memory at once.
+	limit := make(chan struct{}, max(1, runtime.GOMAXPROCS(0)/2))
 	for i, sk := range stacks {
 		wg.Add(1)
 		limit <- struct{}{}
