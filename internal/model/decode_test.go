@@ -1,8 +1,11 @@
 package model
 
 import (
+	"encoding/json"
+	"reflect"
 	"testing"
 
+	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/cuecontext"
 )
 
@@ -69,5 +72,40 @@ func TestDecodeTunableKinds(t *testing.T) {
 	}
 	if tn := r.Tunables["cpus"]; tn != nil && (tn.Min != "0.5" || tn.Max != "8" || tn.Default != "2") {
 		t.Errorf("cpus range = %s..%s default %s; want 0.5..8 default 2", tn.Min, tn.Max, tn.Default)
+	}
+}
+
+// TestNoCUEOnlyDecoders: Decode uses encoding/json, which never calls
+// UnmarshalCUE. A type of the model that decodes itself from CUE must do
+// the same from JSON, or its method would be silently skipped.
+func TestNoCUEOnlyDecoders(t *testing.T) {
+	cueDecoder := reflect.TypeFor[interface{ UnmarshalCUE(cue.Value) error }]()
+	jsonDecoder := reflect.TypeFor[json.Unmarshaler]()
+	seen := map[reflect.Type]bool{}
+	var walk func(reflect.Type, string)
+	walk = func(ty reflect.Type, path string) {
+		if seen[ty] {
+			return
+		}
+		seen[ty] = true
+		if p := reflect.PointerTo(ty); p.Implements(cueDecoder) && !p.Implements(jsonDecoder) {
+			t.Errorf("%s (%s) has UnmarshalCUE but no UnmarshalJSON", ty, path)
+		}
+		switch ty.Kind() {
+		case reflect.Pointer, reflect.Slice, reflect.Array:
+			walk(ty.Elem(), path+"[]")
+		case reflect.Map:
+			walk(ty.Elem(), path+"{}")
+		case reflect.Struct:
+			for f := range ty.Fields() {
+				if f.IsExported() && f.Tag.Get("json") != "-" {
+					walk(f.Type, path+"."+f.Name)
+				}
+			}
+		}
+	}
+	walk(reflect.TypeFor[Config](), "Config")
+	if len(seen) < 20 {
+		t.Fatalf("walked %d types; the model has more", len(seen))
 	}
 }
