@@ -78,6 +78,8 @@ func Compile(ctx context.Context, files []string) (*Result, error) {
 
 // CompileWith is Compile with options.
 func CompileWith(ctx context.Context, opts Options) (*Result, error) {
+	cache := composecheck.NewCache(opts.CacheDir)
+	warmUp(cache)
 	src, diags, err := load.Files(opts.Files)
 	if err != nil {
 		return nil, err
@@ -86,7 +88,6 @@ func CompileWith(ctx context.Context, opts Options) (*Result, error) {
 	if diags.HasErrors() {
 		return res, nil
 	}
-	cache := composecheck.NewCache(opts.CacheDir)
 	base, err := build(ctx, cache, src, nil)
 	if err != nil {
 		return nil, err
@@ -357,7 +358,10 @@ func validateCompose(ctx context.Context, cache *composecheck.Cache, cfg *model.
 	// findings gathered in stack order.
 	found := make([]diag.List, len(stacks))
 	var wg sync.WaitGroup
-	limit := make(chan struct{}, runtime.GOMAXPROCS(0))
+	// Each file's two passes run side by side (composecheck.Validate), so
+	// half as many files as cores keeps every core busy without holding
+	// more of compose-go's models in memory at once.
+	limit := make(chan struct{}, max(1, runtime.GOMAXPROCS(0)/2))
 	for i, sk := range stacks {
 		wg.Add(1)
 		limit <- struct{}{}

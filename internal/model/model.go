@@ -4,6 +4,8 @@
 package model
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -90,6 +92,35 @@ func (g *GUCValue) UnmarshalCUE(v cue.Value) error {
 		*g = GUCValue{Kind: GUCString, String: s}
 		return err
 	}
+}
+
+// UnmarshalJSON is UnmarshalCUE for the JSON export of the value, which
+// keeps the kind: a float is exported with a point or an exponent.
+func (g *GUCValue) UnmarshalJSON(b []byte) error {
+	var x any
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	if err := dec.Decode(&x); err != nil {
+		return err
+	}
+	switch x := x.(type) {
+	case bool:
+		*g = GUCValue{Kind: GUCBool, Bool: x}
+	case json.Number:
+		if isJSONFloat(string(x)) {
+			f, err := x.Float64()
+			*g = GUCValue{Kind: GUCFloat, Float: f}
+			return err
+		}
+		i, err := x.Int64()
+		*g = GUCValue{Kind: GUCInt, Int: i}
+		return err
+	case string:
+		*g = GUCValue{Kind: GUCString, String: x}
+	default:
+		return fmt.Errorf("setting value %s is not a string, number or boolean", b)
+	}
+	return nil
 }
 
 // ExporterQuery is one custom postgres_exporter query.
@@ -415,9 +446,10 @@ type EnvValue struct {
 // IsLiteral reports whether the value is a plain string.
 func (e EnvValue) IsLiteral() bool { return e.Literal != nil }
 
-// UnmarshalCUE decodes the string-or-struct union of the schema.
-func (e *EnvValue) UnmarshalCUE(v cue.Value) error {
-	if s, err := v.String(); err == nil {
+// UnmarshalJSON decodes the string-or-struct union of the schema.
+func (e *EnvValue) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err == nil {
 		*e = EnvValue{Literal: &s}
 		return nil
 	}
@@ -428,7 +460,7 @@ func (e *EnvValue) UnmarshalCUE(v cue.Value) error {
 		Doc      string   `json:"doc"`
 		OneOf    []string `json:"one_of"`
 	}
-	if err := v.Decode(&raw); err != nil {
+	if err := json.Unmarshal(b, &raw); err != nil {
 		return fmt.Errorf("decode environment value: %w", err)
 	}
 	*e = EnvValue{Default: raw.Default, Required: raw.Required, Var: raw.Var, Doc: raw.Doc, OneOf: raw.OneOf}

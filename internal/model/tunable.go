@@ -8,8 +8,6 @@ import (
 	"strconv"
 	"strings"
 
-	"cuelang.org/go/cue"
-
 	"github.com/azagen/azagen/internal/diag"
 )
 
@@ -66,41 +64,38 @@ func (t *Tunable) Ref() string { return "${" + t.Name + ":-" + t.Default + "}" }
 // tunable declared there.
 type Tunables map[string]*Tunable
 
-// decodeTunables decodes the struct v into dst (a pointer to a type with
-// JSON tags and no UnmarshalCUE of its own), replacing each field written
-// as a tunable ({tunable: NAME, default: ..., min: ..., max: ...}) by its
-// default and returning those tunables by field name.
-func decodeTunables(v cue.Value, dst any) (Tunables, error) {
-	it, err := v.Fields()
-	if err != nil {
+// decodeTunables decodes the JSON object b into dst (a pointer to a type
+// with JSON tags and no UnmarshalJSON of its own), replacing each field
+// written as a tunable ({tunable: NAME, default: ..., min: ..., max: ...})
+// by its default and returning those tunables by field name.
+func decodeTunables(b []byte, dst any) (Tunables, error) {
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(b, &fields); err != nil {
 		return nil, err
 	}
-	fields := map[string]json.RawMessage{}
 	var tun Tunables
-	for it.Next() {
-		name := it.Selector().Unquoted()
-		f := it.Value()
-		if f.Kind() == cue.StructKind && f.LookupPath(cue.MakePath(cue.Str("tunable"))).Exists() {
-			t, raw, err := decodeTunable(f)
-			if err != nil {
-				return nil, fmt.Errorf("%s: %w", name, err)
-			}
-			if tun == nil {
-				tun = Tunables{}
-			}
-			tun[name] = t
-			fields[name] = raw
+	for name, f := range fields {
+		var probe struct {
+			Tunable *string `json:"tunable"`
+		}
+		if len(f) == 0 || f[0] != '{' || json.Unmarshal(f, &probe) != nil || probe.Tunable == nil {
 			continue
 		}
-		raw, err := f.MarshalJSON()
+		t, def, err := decodeTunable(f)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
-		fields[name] = raw
+		if tun == nil {
+			tun = Tunables{}
+		}
+		tun[name] = t
+		fields[name] = def
 	}
-	b, err := json.Marshal(fields)
-	if err != nil {
-		return nil, err
+	if tun != nil {
+		var err error
+		if b, err = json.Marshal(fields); err != nil {
+			return nil, err
+		}
 	}
 	if err := json.Unmarshal(b, dst); err != nil {
 		return nil, err
@@ -108,7 +103,7 @@ func decodeTunables(v cue.Value, dst any) (Tunables, error) {
 	return tun, nil
 }
 
-func decodeTunable(v cue.Value) (*Tunable, json.RawMessage, error) {
+func decodeTunable(b []byte) (*Tunable, json.RawMessage, error) {
 	var raw struct {
 		Tunable string          `json:"tunable"`
 		Doc     string          `json:"doc"`
@@ -116,15 +111,15 @@ func decodeTunable(v cue.Value) (*Tunable, json.RawMessage, error) {
 		Min     json.RawMessage `json:"min"`
 		Max     json.RawMessage `json:"max"`
 	}
-	if err := v.Decode(&raw); err != nil {
+	if err := json.Unmarshal(b, &raw); err != nil {
 		return nil, nil, err
 	}
 	t := &Tunable{Name: raw.Tunable, Doc: raw.Doc, Kind: TunableInt}
-	d := v.LookupPath(cue.MakePath(cue.Str("default")))
-	switch d.Kind() {
-	case cue.StringKind:
+	// The kind of the default as CUE wrote it (see isJSONFloat).
+	switch d := string(raw.Default); {
+	case strings.HasPrefix(d, `"`):
 		t.Kind = TunableSize
-	case cue.FloatKind, cue.NumberKind:
+	case isJSONFloat(d):
 		t.Kind = TunableNumber
 	}
 	t.Default, t.Min, t.Max = scalarText(raw.Default), scalarText(raw.Min), scalarText(raw.Max)
@@ -141,10 +136,10 @@ func scalarText(b json.RawMessage) string {
 
 type resourcesFields Resources
 
-// UnmarshalCUE decodes resources whose fields may be tunables.
-func (r *Resources) UnmarshalCUE(v cue.Value) error {
+// UnmarshalJSON decodes resources whose fields may be tunables.
+func (r *Resources) UnmarshalJSON(b []byte) error {
 	var f resourcesFields
-	tun, err := decodeTunables(v, &f)
+	tun, err := decodeTunables(b, &f)
 	if err != nil {
 		return err
 	}
@@ -158,10 +153,10 @@ func (r *Resources) UnmarshalCUE(v cue.Value) error {
 
 type portFields PortMapping
 
-// UnmarshalCUE decodes a port mapping whose host port may be a tunable.
-func (p *PortMapping) UnmarshalCUE(v cue.Value) error {
+// UnmarshalJSON decodes a port mapping whose host port may be a tunable.
+func (p *PortMapping) UnmarshalJSON(b []byte) error {
 	var f portFields
-	tun, err := decodeTunables(v, &f)
+	tun, err := decodeTunables(b, &f)
 	if err != nil {
 		return err
 	}
@@ -172,10 +167,10 @@ func (p *PortMapping) UnmarshalCUE(v cue.Value) error {
 
 type pgbouncerFields PgBouncerSpec
 
-// UnmarshalCUE decodes a PgBouncer spec whose pool sizes may be tunables.
-func (p *PgBouncerSpec) UnmarshalCUE(v cue.Value) error {
+// UnmarshalJSON decodes a PgBouncer spec whose pool sizes may be tunables.
+func (p *PgBouncerSpec) UnmarshalJSON(b []byte) error {
 	var f pgbouncerFields
-	tun, err := decodeTunables(v, &f)
+	tun, err := decodeTunables(b, &f)
 	if err != nil {
 		return err
 	}

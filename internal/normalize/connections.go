@@ -1,6 +1,7 @@
 package normalize
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"net/url"
@@ -227,18 +228,34 @@ func Replicas(c *model.Config, st *model.Stack, svc *model.Service) []*model.Ser
 			nets[net.Name] = true
 		}
 	}
-	var out []*model.Service
-	for _, sk := range slices.Sorted(maps.Keys(c.Stacks)) {
-		other := c.Stacks[sk]
-		for _, name := range slices.Sorted(maps.Keys(other.Services)) {
-			r := other.Services[name]
+	// Many rules ask this for every postgres service: scan without sorting
+	// (sorting every stack's keys on each call made it quadratic in the
+	// number of stacks, issue #18) and sort only the replicas found, by
+	// stack key then service key.
+	type found struct {
+		stack string
+		svc   *model.Service
+	}
+	var hits []found
+	for sk, other := range c.Stacks {
+		for _, r := range other.Services {
 			if r.Postgres == nil || r.Postgres.Upstream == nil || r.Postgres.Upstream.Host != svc.Key {
 				continue
 			}
 			if net := other.Networks[r.Postgres.Upstream.Network]; net != nil && nets[net.Name] {
-				out = append(out, r)
+				hits = append(hits, found{sk, r})
 			}
 		}
+	}
+	slices.SortFunc(hits, func(a, b found) int {
+		return cmp.Or(strings.Compare(a.stack, b.stack), strings.Compare(a.svc.Key, b.svc.Key))
+	})
+	out := make([]*model.Service, 0, len(hits))
+	for _, h := range hits {
+		out = append(out, h.svc)
+	}
+	if len(out) == 0 {
+		return nil
 	}
 	return out
 }

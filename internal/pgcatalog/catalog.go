@@ -105,8 +105,22 @@ type Catalog struct {
 	Version    string
 	types      map[string]byte
 	relations  []*Relation
-	functions  []*Function
+	functions  []funcEntry
 	extensions []string
+	// byName indexes functions by name.
+	byName map[string][]int
+	// mu guards the lazy parse of each funcEntry.
+	mu sync.Mutex
+}
+
+// funcEntry is a function's line, parsed into a Function on first use:
+// a query names a handful of the catalog's thousands of functions, and
+// parsing them all was most of the cost of loading the catalog.
+type funcEntry struct {
+	schema, name, ext string
+	line              string // the whole line; fields after the name are parsed by fn
+	lineNo            int
+	fn                *Function
 }
 
 // Load returns the parsed catalog (parsed once).
@@ -119,9 +133,12 @@ var Load = sync.OnceValue(func() *Catalog {
 })
 
 func parse(s string) (*Catalog, error) {
-	c := &Catalog{types: map[string]byte{}}
+	n := strings.Count(s, "\nF\t")
+	c := &Catalog{types: map[string]byte{}, byName: make(map[string][]int, n), functions: make([]funcEntry, 0, n)}
 	ext := ""
-	for i, line := range strings.Split(s, "\n") {
+	for i := 0; s != ""; i++ {
+		var line string
+		line, s, _ = strings.Cut(s, "\n")
 		if line == "" {
 			continue
 		}
@@ -140,29 +157,64 @@ func parse(s string) (*Catalog, error) {
 			c.extensions = append(c.extensions, name)
 			continue
 		}
+		if strings.HasPrefix(line, "F\t") {
+			// Only the names are read now; the rest on first use
+			// (TestEveryFunctionParses covers the committed file).
+			_, rest, _ := strings.Cut(line, "\t")
+			schema, rest, ok1 := strings.Cut(rest, "\t")
+			name, _, ok2 := strings.Cut(rest, "\t")
+			if !ok1 || !ok2 {
+				return nil, fmt.Errorf("line %d: malformed %q", i+1, line)
+			}
+			c.byName[name] = append(c.byName[name], len(c.functions))
+			c.functions = append(c.functions, funcEntry{schema: schema, name: name, ext: ext, line: line, lineNo: i + 1})
+			continue
+		}
 		f := strings.Split(line, "\t")
-		bad := func() error { return fmt.Errorf("line %d: malformed %q", i+1, line) }
 		switch {
 		case f[0] == "T" && len(f) == 3 && len(f[2]) == 1:
 			c.types[f[1]] = f[2][0]
 		case f[0] == "R" && len(f) == 6 && len(f[3]) == 1:
 			c.relations = append(c.relations, &Relation{Schema: f[1], Name: f[2], Kind: f[3][0], Readable: f[4] == "r", SchemaDenied: f[4] == "s", Columns: columns(f[5]), Extension: ext})
-		case f[0] == "F" && len(f) == 11 && len(f[3]) == 1:
-			nd, err := strconv.Atoi(f[8])
-			if err != nil {
-				return nil, bad()
-			}
-			fn := &Function{Schema: f[1], Name: f[2], Kind: f[3][0], RetSet: f[4] == "t", Result: f[5], Executable: f[6] == "x", SchemaDenied: f[6] == "s",
-				NDefaults: nd, Variadic: f[9] == "t", Out: columns(f[10]), Extension: ext}
-			if f[7] != "" {
-				fn.Args = strings.Split(f[7], ",")
-			}
-			c.functions = append(c.functions, fn)
 		default:
-			return nil, bad()
+			return nil, fmt.Errorf("line %d: malformed %q", i+1, line)
 		}
 	}
 	return c, nil
+}
+
+// parseFunction parses a function's line:
+// F schema proname prokind proretset rettype executable argtype,... pronargdefaults variadic out-columns.
+func parseFunction(e *funcEntry) (*Function, error) {
+	f := strings.Split(e.line, "\t")
+	if len(f) != 11 || len(f[3]) != 1 {
+		return nil, fmt.Errorf("line %d: malformed %q", e.lineNo, e.line)
+	}
+	nd, err := strconv.Atoi(f[8])
+	if err != nil {
+		return nil, fmt.Errorf("line %d: malformed %q", e.lineNo, e.line)
+	}
+	fn := &Function{Schema: f[1], Name: f[2], Kind: f[3][0], RetSet: f[4] == "t", Result: f[5], Executable: f[6] == "x", SchemaDenied: f[6] == "s",
+		NDefaults: nd, Variadic: f[9] == "t", Out: columns(f[10]), Extension: e.ext}
+	if f[7] != "" {
+		fn.Args = strings.Split(f[7], ",")
+	}
+	return fn, nil
+}
+
+// function returns the parsed function of entry i.
+func (c *Catalog) function(i int) *Function {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e := &c.functions[i]
+	if e.fn == nil {
+		fn, err := parseFunction(e)
+		if err != nil {
+			panic(fmt.Sprintf("%s: %v", dataFile, err)) // TestEveryFunctionParses covers the committed file
+		}
+		e.fn = fn
+	}
+	return e.fn
 }
 
 func columns(s string) []Column {
@@ -221,9 +273,9 @@ func (v *View) Relation(schema, name string) *Relation {
 func (v *View) Functions(schema, name string) []*Function {
 	for _, s := range schemas(schema) {
 		var out []*Function
-		for _, f := range v.cat.functions {
-			if f.Name == name && f.Schema == s && v.visible(f.Extension) {
-				out = append(out, f)
+		for _, i := range v.cat.byName[name] {
+			if f := &v.cat.functions[i]; f.schema == s && v.visible(f.ext) {
+				out = append(out, v.cat.function(i))
 			}
 		}
 		if len(out) > 0 {
@@ -249,7 +301,7 @@ func (v *View) FunctionNames() []string {
 	seen := map[string]bool{}
 	var out []string
 	for _, f := range v.cat.functions {
-		if n := v.display(f.Schema, f.Name); v.visible(f.Extension) && !seen[n] {
+		if n := v.display(f.schema, f.name); v.visible(f.ext) && !seen[n] {
 			seen[n] = true
 			out = append(out, n)
 		}
@@ -271,9 +323,9 @@ func (c *Catalog) ExtensionOf(schema, name string) string {
 			return r.Extension
 		}
 	}
-	for _, f := range c.functions {
-		if f.Name == name && f.Extension != "" && (schema == "" || schema == f.Schema) {
-			return f.Extension
+	for _, i := range c.byName[name] {
+		if f := &c.functions[i]; f.ext != "" && (schema == "" || schema == f.schema) {
+			return f.ext
 		}
 	}
 	return ""

@@ -57,3 +57,33 @@ func TestCatalogParses(t *testing.T) {
 		t.Error("type categories")
 	}
 }
+
+// TestEveryFunctionParses: functions are parsed on first use, so a malformed
+// line would only fail the query that names it; every line of the committed
+// file must parse, and agree with the names the index was built from.
+func TestEveryFunctionParses(t *testing.T) {
+	c := Load()
+	if len(c.functions) < 3000 {
+		t.Fatalf("%d functions; the PostgreSQL 18 catalog has more than 3000", len(c.functions))
+	}
+	for i := range c.functions {
+		e := &c.functions[i]
+		fn, err := parseFunction(e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fn.Schema != e.schema || fn.Name != e.name || fn.Extension != e.ext {
+			t.Errorf("line %d: parsed %s.%s (%q), indexed %s.%s (%q)", e.lineNo, fn.Schema, fn.Name, fn.Extension, e.schema, e.name, e.ext)
+		}
+	}
+}
+
+// BenchmarkParse is loading the catalog, which every check of exporter
+// queries pays once per process.
+func BenchmarkParse(b *testing.B) {
+	for b.Loop() {
+		if _, err := parse(data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

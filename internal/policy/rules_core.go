@@ -248,14 +248,32 @@ func healthcheckConsistent(c *checker) {
 		byKind[svc.Kind] = append(byKind[svc.Kind], entry{st, svc, path})
 	})
 	for _, kind := range slices.Sorted(maps.Keys(byKind)) {
-		es := byKind[kind]
-		for i, a := range es {
-			for _, b := range es[:i] {
-				if sameHealth(a.svc.Health, b.svc.Health) || a.svc.Health.Reason != "" || b.svc.Health.Reason != "" {
-					continue
+		// Each service without a reason is compared with the earlier ones
+		// without a reason, and names the first that differs. The earlier
+		// ones fall into a few classes of equal healthchecks, listed in the
+		// order of their first member, so the first class that differs
+		// holds the first service that differs: comparing with each class
+		// instead of each service keeps the rule linear in the number of
+		// services (issue #18).
+		var classes []entry // the first member of each class
+		for _, a := range byKind[kind] {
+			if a.svc.Health.Reason != "" {
+				continue
+			}
+			var differs *entry
+			own := false
+			for i, b := range classes {
+				if sameHealth(a.svc.Health, b.svc.Health) {
+					own = true
+				} else if differs == nil {
+					differs = &classes[i]
 				}
-				c.report(a.path+".healthcheck", "%s healthcheck differs from %s/%s; give the override a reason or keep them equal", kind, b.st.Key, b.svc.Key)
-				break
+			}
+			if differs != nil {
+				c.report(a.path+".healthcheck", "%s healthcheck differs from %s/%s; give the override a reason or keep them equal", kind, differs.st.Key, differs.svc.Key)
+			}
+			if !own {
+				classes = append(classes, a)
 			}
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"text/template"
 
 	"github.com/azagen/azagen/internal/autoconfig"
@@ -82,10 +83,35 @@ var templateFuncs = template.FuncMap{
 	},
 }
 
+// parsed holds the templates parsed so far: every stack renders the same
+// few, and parsing one each time was most of their cost (issue #18). A
+// parsed template is safe to execute concurrently.
+var parsed struct {
+	sync.Mutex
+	m map[string]*template.Template
+}
+
+func parsedTemplate(name string) (*template.Template, error) {
+	parsed.Lock()
+	defer parsed.Unlock()
+	if t, ok := parsed.m[name]; ok {
+		return t, nil
+	}
+	t, err := template.New(name).Funcs(templateFuncs).Option("missingkey=error").ParseFS(templates.FS, name)
+	if err != nil {
+		return nil, err
+	}
+	if parsed.m == nil {
+		parsed.m = map[string]*template.Template{}
+	}
+	parsed.m[name] = t
+	return t, nil
+}
+
 // execTemplate renders one of the embedded templates; a missing key is an
 // error rather than an empty string in a generated script.
 func execTemplate(name string, data any) ([]byte, error) {
-	t, err := template.New(name).Funcs(templateFuncs).Option("missingkey=error").ParseFS(templates.FS, name)
+	t, err := parsedTemplate(name)
 	if err != nil {
 		return nil, fmt.Errorf("template %s: %w", name, err)
 	}
