@@ -283,6 +283,7 @@ func Explain(in Input, path string) (*Explanation, error) {
 		ex.Value, ex.Fields = describe(v)
 		ex.Sources = append(ex.Sources, cueSources(in.Source, v)...)
 		needles = genericNeedles(in, segs, svc, rest, v)
+		markEnvironmentValues(in, ex)
 	default:
 		return nil, notFound(in.Source.Value, segs)
 	}
@@ -320,6 +321,24 @@ func serviceOf(c *model.Config, segs []segment) (*model.Stack, *model.Service, [
 		return st, nil, nil
 	}
 	return st, svc, segs[4:]
+}
+
+// markEnvironmentValues labels the source an environment's values wrote
+// as the environment's, not as stacks.cue's or an overlay's.
+func markEnvironmentValues(in Input, ex *Explanation) {
+	if in.Environment == nil {
+		return
+	}
+	p, ok := in.Source.EnvironmentValuePos(in.Environment.Name, ex.Path)
+	if !ok {
+		return
+	}
+	for i := range ex.Sources {
+		// Compared by line: CUE gives a field's label or its value.
+		if s := &ex.Sources[i]; s.Pos != nil && s.Pos.File == p.File && s.Pos.Line == p.Line {
+			s.Kind, s.Note = FromEnvironment, fmt.Sprintf("written in environment %s's values", in.Environment.Name)
+		}
+	}
 }
 
 // environmentSources is the environment's setting of t's default, if the
