@@ -35,70 +35,52 @@ const schemaPrefix = "azagen:schema/"
 // corpus does not go stale when stacks.cue is edited and the position is
 // the user's line, never the schema's.
 func TestInvalidCorpus(t *testing.T) {
-	archives, err := filepath.Glob("testdata/invalid/*.txtar")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(archives) < 15 {
-		t.Fatalf("found %d invalid-input cases, want at least 15", len(archives))
-	}
-	base, err := os.ReadFile(repoStacks)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, archive := range archives {
-		name := strings.TrimSuffix(filepath.Base(archive), ".txtar")
-		t.Run(name, func(t *testing.T) {
-			abs, err := filepath.Abs(archive)
-			if err != nil {
-				t.Fatal(err)
-			}
-			c := readCase(t, abs)
-			dir := t.TempDir()
-			c.materialize(t, dir, base)
-			// Diagnostics name files as they were given; run from the
-			// case's directory so they read stacks.cue and overlay.cue.
-			t.Chdir(dir)
+	corpus.Run(t, "testdata/invalid/*.txtar", 15, repoStacks, func(t *testing.T, abs string, base []byte) {
+		c := readCase(t, abs)
+		dir := t.TempDir()
+		c.materialize(t, dir, base)
+		// Diagnostics name files as they were given; run from the
+		// case's directory so they read stacks.cue and overlay.cue.
+		t.Chdir(dir)
 
-			res, err := compile.Compile(context.Background(), c.inputs())
-			if err != nil {
-				t.Fatalf("Compile returned an error, want diagnostics: %v", err)
+		res, err := compile.Compile(context.Background(), c.inputs())
+		if err != nil {
+			t.Fatalf("Compile returned an error, want diagnostics: %v", err)
+		}
+		if !res.Diags.HasErrors() {
+			t.Fatalf("Compile found no error; diagnostics:\n%s", text(res.Diags))
+		}
+		if res.Output != nil {
+			t.Errorf("Compile returned %d output files for an invalid input, want none", len(res.Output))
+		}
+		got := text(res.Diags)
+		// A case tests one mistake. Diagnostics from another rule mean
+		// the fixture itself broke a rule added since it was written:
+		// fix the fixture rather than recording the noise.
+		for _, d := range res.Diags {
+			if d.Rule != res.Diags[0].Rule {
+				t.Errorf("case reports more than one rule (%s and %s); make the fixture valid except for the one mistake:\n%s", res.Diags[0].Rule, d.Rule, got)
+				break
 			}
-			if !res.Diags.HasErrors() {
-				t.Fatalf("Compile found no error; diagnostics:\n%s", text(res.Diags))
-			}
-			if res.Output != nil {
-				t.Errorf("Compile returned %d output files for an invalid input, want none", len(res.Output))
-			}
-			got := text(res.Diags)
-			// A case tests one mistake. Diagnostics from another rule mean
-			// the fixture itself broke a rule added since it was written:
-			// fix the fixture rather than recording the noise.
-			for _, d := range res.Diags {
-				if d.Rule != res.Diags[0].Rule {
-					t.Errorf("case reports more than one rule (%s and %s); make the fixture valid except for the one mistake:\n%s", res.Diags[0].Rule, d.Rule, got)
-					break
+		}
+		if update {
+			c.setWant(t, abs, got)
+			return
+		}
+		if diff := cmp.Diff(c.want, got); diff != "" {
+			t.Errorf("diagnostics differ (-want +got):\n%s", diff)
+		}
+		for _, d := range res.Diags {
+			checkPosition(t, d.Pos, c.userFiles())
+			for _, r := range d.Related {
+				// Related positions may name stacks.cue for overlays
+				// (the value the overlay contradicts), never the schema.
+				if strings.HasPrefix(r.File, schemaPrefix) {
+					t.Errorf("%s: related position %s is in the schema", d, r)
 				}
 			}
-			if update {
-				c.setWant(t, abs, got)
-				return
-			}
-			if diff := cmp.Diff(c.want, got); diff != "" {
-				t.Errorf("diagnostics differ (-want +got):\n%s", diff)
-			}
-			for _, d := range res.Diags {
-				checkPosition(t, d.Pos, c.userFiles())
-				for _, r := range d.Related {
-					// Related positions may name stacks.cue for overlays
-					// (the value the overlay contradicts), never the schema.
-					if strings.HasPrefix(r.File, schemaPrefix) {
-						t.Errorf("%s: related position %s is in the schema", d, r)
-					}
-				}
-			}
-		})
-	}
+		}
+	})
 }
 
 func checkPosition(t *testing.T, p diag.Position, files []string) {

@@ -194,83 +194,65 @@ func readBroken(t *testing.T, path string) brokenCase {
 // same thing: the field the validator rejects comes from the CUE path
 // azagen's diagnostic points at.
 func TestBrokenCorpus(t *testing.T) {
-	archives, err := filepath.Glob("testdata/broken/*.txtar")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(archives) < 15 {
-		t.Fatalf("found %d broken-input cases, want at least 15", len(archives))
-	}
-	base, err := os.ReadFile(repoStacks)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, archive := range archives {
-		name := strings.TrimSuffix(filepath.Base(archive), ".txtar")
-		t.Run(name, func(t *testing.T) {
-			abs, err := filepath.Abs(archive)
-			if err != nil {
-				t.Fatal(err)
-			}
-			c := readBroken(t, abs)
+	corpus.Run(t, "testdata/broken/*.txtar", 15, repoStacks, func(t *testing.T, abs string, base []byte) {
+		c := readBroken(t, abs)
 
-			// azagen refuses the edited source, with a position.
-			dir := t.TempDir()
-			edited, err := corpus.ApplyEdits(base, c.edit)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(filepath.Join(dir, "stacks.cue"), edited, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			t.Chdir(dir)
-			res, err := compile.Compile(context.Background(), []string{"stacks.cue"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !res.Diags.HasErrors() || res.Output != nil {
-				t.Fatalf("azagen accepted the broken input:\n%s", res.Diags)
-			}
-			got := res.Diags.String()
-			if update {
-				setWant(t, abs, c.archive, got)
-			} else if diff := cmp.Diff(c.want, got); diff != "" {
-				t.Errorf("diagnostics differ (-want +got):\n%s", diff)
-			}
-			first := res.Diags[0]
-			if first.Pos.File != "stacks.cue" || first.Pos.Line <= 0 {
-				t.Errorf("diagnostic %s has no position in stacks.cue", first)
-			}
+		// azagen refuses the edited source, with a position.
+		dir := t.TempDir()
+		edited, err := corpus.ApplyEdits(base, c.edit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "stacks.cue"), edited, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Chdir(dir)
+		res, err := compile.Compile(context.Background(), []string{"stacks.cue"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !res.Diags.HasErrors() || res.Output != nil {
+			t.Fatalf("azagen accepted the broken input:\n%s", res.Diags)
+		}
+		got := res.Diags.String()
+		if update {
+			setWant(t, abs, c.archive, got)
+		} else if diff := cmp.Diff(c.want, got); diff != "" {
+			t.Errorf("diagnostics differ (-want +got):\n%s", diff)
+		}
+		first := res.Diags[0]
+		if first.Pos.File != "stacks.cue" || first.Pos.Line <= 0 {
+			t.Errorf("diagnostic %s has no position in stacks.cue", first)
+		}
 
-			// The raw object: the same value on the model of the valid
-			// source, rendered without azagen's checks.
-			obj, files := renderRaw(t, base, c)
-			reports := validate(t, files...)
-			var fields []string
-			for _, r := range reports {
-				if r.Kind != c.kind || filepath.Base(r.File) != c.file || r.Name != obj.Name {
-					continue
-				}
-				for _, e := range r.Errors {
-					fields = append(fields, e.Field+": "+e.Detail)
-				}
+		// The raw object: the same value on the model of the valid
+		// source, rendered without azagen's checks.
+		obj, files := renderRaw(t, base, c)
+		reports := validate(t, files...)
+		var fields []string
+		for _, r := range reports {
+			if r.Kind != c.kind || filepath.Base(r.File) != c.file || r.Name != obj.Name {
+				continue
 			}
-			hit := slices.IndexFunc(fields, func(f string) bool {
-				return f == c.field || strings.HasPrefix(f, c.field+": ") || strings.HasPrefix(f, c.field+"[") || strings.HasPrefix(f, c.field+".")
-			})
-			if hit < 0 {
-				t.Fatalf("the validator did not refuse %s of %s %s; its findings: %q", c.field, c.kind, obj.Name, fields)
+			for _, e := range r.Errors {
+				fields = append(fields, e.Field+": "+e.Detail)
 			}
-			t.Logf("azagen: %s\nvalidator: %s", first, fields[hit])
-			origin, ok := obj.Origins[c.field]
-			if !ok {
-				t.Fatalf("the renderer records no source path for %s of %s; origins: %v", c.field, c.kind, obj.Origins)
-			}
-			if origin != first.Path {
-				t.Errorf("azagen points at %s, but %s of the rendered %s comes from %s", first.Path, c.field, c.kind, origin)
-			}
+		}
+		hit := slices.IndexFunc(fields, func(f string) bool {
+			return f == c.field || strings.HasPrefix(f, c.field+": ") || strings.HasPrefix(f, c.field+"[") || strings.HasPrefix(f, c.field+".")
 		})
-	}
+		if hit < 0 {
+			t.Fatalf("the validator did not refuse %s of %s %s; its findings: %q", c.field, c.kind, obj.Name, fields)
+		}
+		t.Logf("azagen: %s\nvalidator: %s", first, fields[hit])
+		origin, ok := obj.Origins[c.field]
+		if !ok {
+			t.Fatalf("the renderer records no source path for %s of %s; origins: %v", c.field, c.kind, obj.Origins)
+		}
+		if origin != first.Path {
+			t.Errorf("azagen points at %s, but %s of the rendered %s comes from %s", first.Path, c.field, c.kind, origin)
+		}
+	})
 }
 
 func setWant(t *testing.T, path string, a *txtar.Archive, want string) {

@@ -7,7 +7,10 @@ package corpus
 import (
 	"bytes"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
+	"testing"
 )
 
 // EditSection is the name of the txtar section with the edits.
@@ -34,4 +37,32 @@ func ApplyEdits(base, edits []byte) ([]byte, error) {
 		out = bytes.Replace(out, []byte(old), []byte(repl), 1)
 	}
 	return out, nil
+}
+
+// Run runs fn as a subtest for every archive matching glob (named by the
+// archive's base name without .txtar), with the archive's absolute path
+// and the bytes of the repository's stacks.cue at repoStacks. It fails
+// when fewer than min archives match, so a corpus cannot shrink unseen.
+func Run(t *testing.T, glob string, min int, repoStacks string, fn func(t *testing.T, archive string, base []byte)) {
+	t.Helper()
+	archives, err := filepath.Glob(glob)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(archives) < min {
+		t.Fatalf("found %d cases in %s, want at least %d", len(archives), glob, min)
+	}
+	base, err := os.ReadFile(repoStacks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, archive := range archives {
+		t.Run(strings.TrimSuffix(filepath.Base(archive), ".txtar"), func(t *testing.T) {
+			abs, err := filepath.Abs(archive)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fn(t, abs, base)
+		})
+	}
 }
