@@ -375,7 +375,11 @@ for cmd in /usr/lib/postgresql/18/bin/postgres /usr/lib/postgresql/18/bin/psql /
 done
 out=$(as_test_user "$KUBE_DIR/kube-apiserver" --version 2>&1) || die "$TEST_USER cannot run kube-apiserver: $out"
 printf '  %-40s %s\n' "kube-apiserver (host)" "$out" >>"$versions"
-out=$(as_test_user env HOME=/nonexistent "$KUBE_DIR/kubectl" version --client 2>/dev/null | head -n 1) || die "$TEST_USER cannot run kubectl: $out"
+# The whole output is read before its first line is taken: `| head -n 1`
+# under pipefail fails whenever kubectl writes its second line after head
+# has exited (SIGPIPE), which made this step flaky.
+out=$(as_test_user env HOME=/nonexistent "$KUBE_DIR/kubectl" version --client 2>/dev/null) || die "$TEST_USER cannot run kubectl: $out"
+out=${out%%$'\n'*}
 printf '  %-40s %s\n' "kubectl (host)" "$out" >>"$versions"
 for cmd in "$SHELLCHECK" "$PRE_COMMIT" "$DCLINT" "$MMDC" "$CHROMIUM"; do
   out=$(as_test_user "$cmd" --version 2>&1) || die "$TEST_USER cannot run $cmd: $out"
