@@ -14,51 +14,52 @@ import (
 	"github.com/azagen/azagen/internal/duration"
 	"github.com/azagen/azagen/internal/model"
 	"github.com/azagen/azagen/internal/output"
+	"github.com/azagen/azagen/internal/yamlnode"
 )
 
 // Compose renders generated/stacks/<stack>/compose.yaml. Keys follow
 // dclint's service-keys-order so the output reads the way compose files are
 // usually written and lints clean.
 func Compose(st *model.Stack) (output.File, error) {
-	root := newMapping().set("name", str(st.Name))
+	root := newMapping().Set("name", str(st.Name))
 	services := newMapping()
 	for _, name := range sortedNames(st.Services) {
-		services.set(name, service(st, st.Services[name]))
+		services.Set(name, service(st, st.Services[name]))
 	}
-	root.set("services", services.n)
+	root.Set("services", services.Node)
 	if len(st.Networks) > 0 {
 		nets := newMapping()
 		for _, k := range slices.Sorted(maps.Keys(st.Networks)) {
 			n := st.Networks[k]
-			m := newMapping().set("name", str(n.Name))
+			m := newMapping().Set("name", str(n.Name))
 			if n.External {
-				m.set("external", boolean(true))
+				m.Set("external", yamlnode.Bool(true))
 			} else {
-				m.set("driver", str("bridge"))
+				m.Set("driver", str("bridge"))
 				if n.Attachable {
-					m.set("attachable", boolean(true))
+					m.Set("attachable", yamlnode.Bool(true))
 				}
 			}
-			nets.set(k, m.n)
+			nets.Set(k, m.Node)
 		}
-		root.set("networks", nets.n)
+		root.Set("networks", nets.Node)
 	}
 	if len(st.Volumes) > 0 {
 		vols := newMapping()
 		for _, k := range slices.Sorted(maps.Keys(st.Volumes)) {
-			vols.set(k, newMapping().set("name", str(st.Volumes[k].Name)).n)
+			vols.Set(k, newMapping().Set("name", str(st.Volumes[k].Name)).Node)
 		}
-		root.set("volumes", vols.n)
+		root.Set("volumes", vols.Node)
 	}
 	if secrets := stackSecrets(st); len(secrets) > 0 {
 		sec := newMapping()
 		for _, k := range slices.Sorted(maps.Keys(secrets)) {
-			sec.set(k, newMapping().set("file", str(secrets[k])).n)
+			sec.Set(k, newMapping().Set("file", str(secrets[k])).Node)
 		}
-		root.set("secrets", sec.n)
+		root.Set("secrets", sec.Node)
 	}
 	p := model.ComposePath(st.Key)
-	data, err := encodeYAML(output.HashComment(), root.n)
+	data, err := yamlnode.Encode(output.HashComment(), root.Node)
 	if err != nil {
 		return output.File{}, fmt.Errorf("render %s: %w", p, err)
 	}
@@ -66,70 +67,70 @@ func Compose(st *model.Stack) (output.File, error) {
 }
 
 func service(st *model.Stack, svc *model.Service) *yaml.Node {
-	m := newMapping().set("image", str(derive.ImageRef(svc.Image)))
+	m := newMapping().Set("image", str(derive.ImageRef(svc.Image)))
 	if len(svc.DependsOn) > 0 {
 		deps := newMapping()
 		for _, k := range sortedNames(svc.DependsOn) {
-			deps.set(k, newMapping().set("condition", str(svc.DependsOn[k])).n)
+			deps.Set(k, newMapping().Set("condition", str(svc.DependsOn[k])).Node)
 		}
-		m.set("depends_on", deps.n)
+		m.Set("depends_on", deps.Node)
 	}
 	if len(svc.Mounts) > 0 {
-		vols := list()
+		vols := yamlnode.Seq()
 		for _, mt := range svc.Mounts {
 			vols.Content = append(vols.Content, str(mountSpec(st, mt)))
 		}
-		m.set("volumes", vols)
+		m.Set("volumes", vols)
 	}
 	if len(svc.Env) > 0 {
 		env := newMapping()
 		for _, e := range svc.Env {
-			env.set(e.Key, str(derive.Interpolation(e.Key, e.Value)))
+			env.Set(e.Key, str(derive.Interpolation(e.Key, e.Value)))
 		}
-		m.set("environment", env.n)
+		m.Set("environment", env.Node)
 	}
 	if len(svc.Ports) > 0 {
-		ports := list()
+		ports := yamlnode.Seq()
 		for _, p := range derive.SortedPorts(svc.Ports) {
 			ports.Content = append(ports.Content, singleQuoted(derive.PortSpec(p)))
 		}
-		m.set("ports", ports)
+		m.Set("ports", ports)
 	}
-	m.set("networks", strList(slices.Sorted(slices.Values(svc.Networks))))
+	m.Set("networks", strList(slices.Sorted(slices.Values(svc.Networks))))
 	if svc.Command != nil {
-		m.set("command", literalList(svc.Command))
+		m.Set("command", literalList(svc.Command))
 	}
 	if svc.Entrypoint != nil {
-		m.set("entrypoint", literalList(svc.Entrypoint))
+		m.Set("entrypoint", literalList(svc.Entrypoint))
 	}
-	m.set("restart", str(svc.Restart))
-	m.set("healthcheck", healthcheck(svc.Health))
+	m.Set("restart", str(svc.Restart))
+	m.Set("healthcheck", healthcheck(svc.Health))
 	// The remaining keys are in alphabetical order, as dclint expects.
 	if len(svc.Security.CapDrop) > 0 {
-		m.set("cap_drop", strList(svc.Security.CapDrop))
+		m.Set("cap_drop", strList(svc.Security.CapDrop))
 	}
-	m.set("deploy", deploy(svc.Resources))
+	m.Set("deploy", deploy(svc.Resources))
 	if svc.Security.ReadOnly {
-		m.set("read_only", boolean(true))
+		m.Set("read_only", yamlnode.Bool(true))
 	}
 	if len(svc.Secrets) > 0 {
 		var names []string
 		for _, s := range svc.Secrets {
 			names = append(names, s.Name)
 		}
-		m.set("secrets", strList(names))
+		m.Set("secrets", strList(names))
 	}
-	m.set("security_opt", strList([]string{"no-new-privileges:true"}))
+	m.Set("security_opt", strList([]string{"no-new-privileges:true"}))
 	if len(svc.Security.Tmpfs) > 0 {
-		m.set("tmpfs", strList(svc.Security.Tmpfs))
+		m.Set("tmpfs", strList(svc.Security.Tmpfs))
 	}
 	if svc.PgBouncer != nil {
 		// The image's default soft limit (1024) is below what
 		// max_client_conn promises; accept() then fails with EMFILE.
 		n := derive.PgBouncerNoFile(svc.PgBouncer)
-		m.set("ulimits", newMapping().set("nofile", newMapping().set("soft", integer(n)).set("hard", integer(n)).n).n)
+		m.Set("ulimits", newMapping().Set("nofile", newMapping().Set("soft", integer(n)).Set("hard", integer(n)).Node).Node)
 	}
-	return m.n
+	return m.Node
 }
 
 // mountSpec renders a volume entry; file mounts are relative to the stack's
@@ -169,17 +170,17 @@ func relPath(from, to string) string {
 func healthcheck(h model.ResolvedHealthcheck) *yaml.Node {
 	// A CMD-SHELL test may name the container's variables ($POSTGRES_USER):
 	// the shell in the container must see them, not compose at parse time.
-	m := newMapping().set("test", literalList(h.Test))
-	m.set("interval", str(duration.Format(h.Interval)))
-	m.set("timeout", str(duration.Format(h.Timeout)))
-	m.set("retries", integer(h.Retries))
+	m := newMapping().Set("test", literalList(h.Test))
+	m.Set("interval", str(duration.Format(h.Interval)))
+	m.Set("timeout", str(duration.Format(h.Timeout)))
+	m.Set("retries", integer(h.Retries))
 	if h.StartPeriod > 0 {
-		m.set("start_period", str(duration.Format(h.StartPeriod)))
+		m.Set("start_period", str(duration.Format(h.StartPeriod)))
 	}
 	if h.StartInterval > 0 {
-		m.set("start_interval", str(duration.Format(h.StartInterval)))
+		m.Set("start_interval", str(duration.Format(h.StartInterval)))
 	}
-	return m.n
+	return m.Node
 }
 
 // deploy renders the limits; a tunable field is written as its
@@ -193,14 +194,14 @@ func deploy(r model.Resources) *yaml.Node {
 		return literal
 	}
 	limits := newMapping().
-		set("cpus", tunable("cpus", singleQuoted(strconv.FormatFloat(r.CPUs, 'f', -1, 64)))).
-		set("memory", tunable("memory", str(r.Memory))).
-		set("pids", tunable("pids", integer(r.Pids)))
-	res := newMapping().set("limits", limits.n)
+		Set("cpus", tunable("cpus", singleQuoted(strconv.FormatFloat(r.CPUs, 'f', -1, 64)))).
+		Set("memory", tunable("memory", str(r.Memory))).
+		Set("pids", tunable("pids", integer(r.Pids)))
+	res := newMapping().Set("limits", limits.Node)
 	if r.MemoryReservation != "" {
-		res.set("reservations", newMapping().set("memory", tunable("memory_reservation", str(r.MemoryReservation))).n)
+		res.Set("reservations", newMapping().Set("memory", tunable("memory_reservation", str(r.MemoryReservation))).Node)
 	}
-	return newMapping().set("resources", res.n).n
+	return newMapping().Set("resources", res.Node).Node
 }
 
 // stackSecrets maps every compose secret the stack's services read to its

@@ -6,6 +6,7 @@ import (
 
 	"github.com/azagen/azagen/internal/model"
 	"github.com/azagen/azagen/internal/output"
+	"github.com/azagen/azagen/internal/yamlnode"
 )
 
 // ExporterQueries renders the custom queries file of postgres_exporter,
@@ -14,17 +15,17 @@ func ExporterQueries(cfg *model.Config) (output.File, error) {
 	root := newMapping()
 	for _, name := range slices.Sorted(maps.Keys(cfg.ExporterQueries)) {
 		q := cfg.ExporterQueries[name]
-		metrics := list()
+		metrics := yamlnode.Seq()
 		for _, m := range q.Metrics {
-			metrics.Content = append(metrics.Content, newMapping().set(m.Column,
-				newMapping().set("usage", str(m.Usage)).set("description", str(m.Description)).n).n)
+			metrics.Content = append(metrics.Content, newMapping().Set(m.Column,
+				newMapping().Set("usage", str(m.Usage)).Set("description", str(m.Description)).Node).Node)
 		}
-		entry := newMapping().set("query", str(q.Query)).set("master", boolean(true)).set("metrics", metrics)
+		entry := newMapping().Set("query", str(q.Query)).Set("master", yamlnode.Bool(true)).Set("metrics", metrics)
 		key := str(name)
 		key.HeadComment = q.Help
-		root.n.Content = append(root.n.Content, key, entry.n)
+		root.Node.Content = append(root.Node.Content, key, entry.Node)
 	}
-	data, err := encodeYAML(output.HashComment(), root.n)
+	data, err := yamlnode.Encode(output.HashComment(), root.Node)
 	if err != nil {
 		return output.File{}, err
 	}

@@ -1,39 +1,26 @@
 package render
 
 import (
-	"bytes"
 	"slices"
-	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/azagen/azagen/internal/yamlnode"
 )
 
-// mapping builds a YAML mapping whose keys keep insertion order, because
+// mapping is a YAML mapping whose keys keep insertion order, because
 // readable output needs a chosen order, not Go's map order.
-type mapping struct{ n *yaml.Node }
+type mapping = yamlnode.Mapping
 
-func newMapping() mapping { return mapping{&yaml.Node{Kind: yaml.MappingNode}} }
-
-func (m mapping) set(key string, v *yaml.Node) mapping {
-	m.n.Content = append(m.n.Content, str(key), v)
-	return m
-}
-
-func (m mapping) empty() bool { return len(m.n.Content) == 0 }
+func newMapping() mapping { return yamlnode.NewMapping(yaml11Special) }
 
 // str builds a string scalar. yaml.v3 quotes a !!str value that would
 // resolve to another type under YAML 1.2 ("5432", "true"); the words that are
 // booleans or null only under YAML 1.1 ("no", "on", "y") it leaves bare, and
 // PyYAML, yamllint or old docker-compose would read them as booleans, so
 // those are quoted here.
-func str(s string) *yaml.Node {
-	n := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s}
-	if yaml11Special(s) {
-		n.Style = yaml.DoubleQuotedStyle
-	}
-	return n
-}
+func str(s string) *yaml.Node { return yamlnode.Str(s, yaml11Special) }
 
 func yaml11Special(s string) bool {
 	switch strings.ToLower(s) {
@@ -48,40 +35,9 @@ func singleQuoted(s string) *yaml.Node {
 	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s, Style: yaml.SingleQuotedStyle}
 }
 
-func integer(i int) *yaml.Node {
-	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: strconv.Itoa(i)}
-}
+func integer(i int) *yaml.Node { return yamlnode.Int(int64(i)) }
 
-func boolean(b bool) *yaml.Node {
-	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: strconv.FormatBool(b)}
-}
-
-func list(items ...*yaml.Node) *yaml.Node {
-	return &yaml.Node{Kind: yaml.SequenceNode, Content: items}
-}
-
-func strList(items []string) *yaml.Node {
-	l := list()
-	for _, s := range items {
-		l.Content = append(l.Content, str(s))
-	}
-	return l
-}
-
-// encodeYAML prints a document with two-space indentation after a header.
-func encodeYAML(header string, root *yaml.Node) ([]byte, error) {
-	var buf bytes.Buffer
-	buf.WriteString(header)
-	enc := yaml.NewEncoder(&buf)
-	enc.SetIndent(2)
-	if err := enc.Encode(root); err != nil {
-		return nil, err
-	}
-	if err := enc.Close(); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
-}
+func strList(items []string) *yaml.Node { return yamlnode.Strs(items, yaml11Special) }
 
 // collationKey orders names the way dclint's alphabetical-order rules
 // compare them (JavaScript's localeCompare, i.e. the Unicode root

@@ -26,6 +26,7 @@ import (
 	"github.com/azagen/azagen/internal/model"
 	"github.com/azagen/azagen/internal/normalize"
 	"github.com/azagen/azagen/internal/output"
+	"github.com/azagen/azagen/internal/yamlnode"
 )
 
 // API versions of the rendered kinds (CRDs of CloudNativePG v1.30.1 and
@@ -108,7 +109,7 @@ func (r *Stack) Files() ([]output.File, error) {
 	}
 	var out []output.File
 	for _, p := range order {
-		data, err := encode(output.HashComment(), byFile[p]...)
+		data, err := yamlnode.Encode(output.HashComment(), byFile[p]...)
 		if err != nil {
 			return nil, fmt.Errorf("render %s: %w", p, err)
 		}
@@ -135,8 +136,8 @@ func Render(cfg *model.Config, st *model.Stack) (*Stack, error) {
 		origins["metadata.name"] = sp + ".name"
 		origins["metadata.namespace"] = kp + ".namespace"
 		origins["metadata.labels"] = sp + ".name"
-		return obj().set("name", str(objName)).set("namespace", str(k.Namespace)).
-			set("labels", obj().set("app.kubernetes.io/name", str(objName)).set("app.kubernetes.io/part-of", str(name)).set("app.kubernetes.io/managed-by", str("azagen")).n)
+		return obj().Set("name", str(objName)).Set("namespace", str(k.Namespace)).
+			Set("labels", obj().Set("app.kubernetes.io/name", str(objName)).Set("app.kubernetes.io/part-of", str(name)).Set("app.kubernetes.io/managed-by", str("azagen")).Node)
 	}
 
 	// ImageCatalog
@@ -148,8 +149,8 @@ func Render(cfg *model.Config, st *model.Stack) (*Stack, error) {
 			img += "@" + *svc.Image.Digest.Literal
 		}
 		r.Objects = append(r.Objects, Object{File: model.K8sImageCatalogPath(st.Key), Kind: "ImageCatalog", Name: name, Origins: o,
-			Node: obj().set("apiVersion", str(cnpgAPI)).set("kind", str("ImageCatalog")).set("metadata", meta(name, o).n).
-				set("spec", obj().set("images", seq(obj().set("major", integer(int64(major))).set("image", str(img)).n)).n).n})
+			Node: obj().Set("apiVersion", str(cnpgAPI)).Set("kind", str("ImageCatalog")).Set("metadata", meta(name, o).Node).
+				Set("spec", obj().Set("images", yamlnode.Seq(obj().Set("major", yamlnode.Int(int64(major))).Set("image", str(img)).Node)).Node).Node})
 		if !svc.Image.Digest.IsLiteral() {
 			r.Notes = append(r.Notes, Note{svcPath + ".image.digest", fmt.Sprintf("the digest comes from %s in compose; the ImageCatalog names the tag only. Pin it (kustomize `images`, or edit the image to name:tag@sha256:...) before you apply.", derive.VarName("", svc.Image.Digest))})
 		}
@@ -183,17 +184,17 @@ func (r *Stack) cluster(cfg *model.Config, st *model.Stack, svc *model.Service, 
 	m := meta(name, o)
 	if k.SkipWALArchiving {
 		o["metadata.annotations"] = kp + ".skip_wal_archiving"
-		m.set("annotations", obj().set("cnpg.io/skipWalArchiving", str("enabled")).n)
+		m.Set("annotations", obj().Set("cnpg.io/skipWalArchiving", str("enabled")).Node)
 	}
 	spec := obj()
 	if st.Description != "" {
-		spec.set("description", str(st.Description))
+		spec.Set("description", str(st.Description))
 	}
 	major, _ := derive.CNPGImageMajor(svc.Image.Tag)
-	spec.set("instances", integer(int64(derive.CNPGInstances(cfg, st, svc))))
-	spec.set("imageCatalogRef", obj().set("apiGroup", str(cnpgGroup)).set("kind", str("ImageCatalog")).
-		set("name", str(name)).set("major", integer(int64(major))).n)
-	spec.set("postgresUID", integer(k.PostgresUID)).set("postgresGID", integer(k.PostgresGID))
+	spec.Set("instances", yamlnode.Int(int64(derive.CNPGInstances(cfg, st, svc))))
+	spec.Set("imageCatalogRef", obj().Set("apiGroup", str(cnpgGroup)).Set("kind", str("ImageCatalog")).
+		Set("name", str(name)).Set("major", yamlnode.Int(int64(major))).Node)
+	spec.Set("postgresUID", yamlnode.Int(k.PostgresUID)).Set("postgresGID", yamlnode.Int(k.PostgresGID))
 
 	// postgresql
 	params, err := derive.CNPGParameters(cfg, svc, svcPath)
@@ -204,7 +205,7 @@ func (r *Stack) cluster(cfg *model.Config, st *model.Stack, svc *model.Service, 
 	for _, p := range params {
 		switch p.Disposition {
 		case derive.CNPGKeep:
-			pm.set(p.Name, str(p.Value))
+			pm.Set(p.Name, str(p.Value))
 			if p.Path != "" {
 				o["spec.postgresql.parameters."+p.Name] = p.Path
 			}
@@ -214,7 +215,7 @@ func (r *Stack) cluster(cfg *model.Config, st *model.Stack, svc *model.Service, 
 			r.Notes = append(r.Notes, Note{p.Path, fmt.Sprintf("`%s` moves to spec.postgresql.shared_preload_libraries.", p.Name)})
 		}
 	}
-	pg := obj().set("parameters", pm.n).set("shared_preload_libraries", strs(derive.CNPGPreload(cfg)))
+	pg := obj().Set("parameters", pm.Node).Set("shared_preload_libraries", strs(derive.CNPGPreload(cfg)))
 	var hba []string
 	for i, h := range svc.Postgres.HBA {
 		addr := h.Address
@@ -225,9 +226,9 @@ func (r *Stack) cluster(cfg *model.Config, st *model.Stack, svc *model.Service, 
 		hba = append(hba, strings.Join([]string{"host", h.Database, h.User, addr, h.Method}, " "))
 	}
 	if len(hba) > 0 {
-		pg.set("pg_hba", strs(hba))
+		pg.Set("pg_hba", strs(hba))
 	}
-	spec.set("postgresql", pg.n)
+	spec.Set("postgresql", pg.Node)
 
 	// bootstrap: the image's initdb script that creates the extensions
 	// never runs under CNPG; postInitSQL does the same in the postgres
@@ -240,41 +241,41 @@ func (r *Stack) cluster(cfg *model.Config, st *model.Stack, svc *model.Service, 
 		sqls = append(sqls, "CREATE EXTENSION IF NOT EXISTS "+quoteIdent(e))
 	}
 	if len(sqls) > 0 {
-		spec.set("bootstrap", obj().set("initdb", obj().set("postInitSQL", strs(sqls)).n).n)
+		spec.Set("bootstrap", obj().Set("initdb", obj().Set("postInitSQL", strs(sqls)).Node).Node)
 	}
 
 	// roles
 	var secrets []Object
 	if su := normalize.Superuser(cfg); su != nil {
 		sec := derive.CNPGSecretName(name, "superuser")
-		spec.set("enableSuperuserAccess", boolean(true)).set("superuserSecret", obj().set("name", str(sec)).n)
+		spec.Set("enableSuperuserAccess", yamlnode.Bool(true)).Set("superuserSecret", obj().Set("name", str(sec)).Node)
 		secrets = append(secrets, secretExample(st, sec, su, meta, sp))
 	}
 	roles := derive.CNPGManagedRoles(cfg, st, svc)
 	if len(roles) > 0 {
-		list := seq()
+		list := yamlnode.Seq()
 		for i, role := range roles {
 			sec := derive.CNPGSecretName(name, role.Name)
-			rm := obj().set("name", str(role.Name)).set("ensure", str("present")).set("login", boolean(true)).
-				set("superuser", boolean(false))
+			rm := obj().Set("name", str(role.Name)).Set("ensure", str("present")).Set("login", yamlnode.Bool(true)).
+				Set("superuser", yamlnode.Bool(false))
 			if role.ConnectionLimit != nil {
-				rm.set("connectionLimit", integer(int64(*role.ConnectionLimit)))
+				rm.Set("connectionLimit", yamlnode.Int(int64(*role.ConnectionLimit)))
 			}
 			if role.Monitoring {
-				rm.set("inRoles", strs([]string{"pg_monitor"}))
+				rm.Set("inRoles", strs([]string{"pg_monitor"}))
 			}
-			rm.set("passwordSecret", obj().set("name", str(sec)).n)
-			list.Content = append(list.Content, rm.n)
+			rm.Set("passwordSecret", obj().Set("name", str(sec)).Node)
+			list.Content = append(list.Content, rm.Node)
 			o[fmt.Sprintf("spec.managed.roles[%d].name", i)] = "roles." + diag.Label(role.Name)
 			secrets = append(secrets, secretExample(st, sec, role, meta, "roles."+diag.Label(role.Name)))
 		}
-		spec.set("managed", obj().set("roles", list).n)
+		spec.Set("managed", obj().Set("roles", list).Node)
 	}
 
 	// monitoring
 	cmName := name + "-monitoring"
 	if len(cfg.ExporterQueries) > 0 {
-		spec.set("monitoring", obj().set("customQueriesConfigMap", seq(obj().set("name", str(cmName)).set("key", str(queriesKey)).n)).n)
+		spec.Set("monitoring", obj().Set("customQueriesConfigMap", yamlnode.Seq(obj().Set("name", str(cmName)).Set("key", str(queriesKey)).Node)).Node)
 	}
 
 	// resources, storage, affinity
@@ -285,23 +286,23 @@ func (r *Stack) cluster(cfg *model.Config, st *model.Stack, svc *model.Service, 
 	o["spec.resources.limits.memory"] = svcPath + ".resources.memory"
 	o["spec.resources.requests.memory"] = svcPath + ".resources.memory_reservation"
 	o["spec.resources.limits.cpu"] = svcPath + ".resources.cpus"
-	spec.set("resources", res)
-	storage := obj().set("size", str(k.Storage.Size))
+	spec.Set("resources", res)
+	storage := obj().Set("size", str(k.Storage.Size))
 	if k.Storage.Class != "" {
-		storage.set("storageClass", str(k.Storage.Class))
+		storage.Set("storageClass", str(k.Storage.Class))
 	}
-	spec.set("storage", storage.n)
+	spec.Set("storage", storage.Node)
 	aff := obj()
 	if k.AntiAffinity == "none" {
-		aff.set("enablePodAntiAffinity", boolean(false))
+		aff.Set("enablePodAntiAffinity", yamlnode.Bool(false))
 	} else {
-		aff.set("enablePodAntiAffinity", boolean(true)).set("podAntiAffinityType", str(k.AntiAffinity)).
-			set("topologyKey", str("kubernetes.io/hostname"))
+		aff.Set("enablePodAntiAffinity", yamlnode.Bool(true)).Set("podAntiAffinityType", str(k.AntiAffinity)).
+			Set("topologyKey", str("kubernetes.io/hostname"))
 	}
-	spec.set("affinity", aff.n)
+	spec.Set("affinity", aff.Node)
 
 	objs := []Object{{File: model.K8sClusterPath(st.Key), Kind: "Cluster", Name: name, Origins: o,
-		Node: obj().set("apiVersion", str(cnpgAPI)).set("kind", str("Cluster")).set("metadata", m.n).set("spec", spec.n).n}}
+		Node: obj().Set("apiVersion", str(cnpgAPI)).Set("kind", str("Cluster")).Set("metadata", m.Node).Set("spec", spec.Node).Node}}
 	if len(cfg.ExporterQueries) > 0 {
 		co := map[string]string{"data." + queriesKey: "exporter_queries"}
 		q, err := queries(cfg)
@@ -309,8 +310,8 @@ func (r *Stack) cluster(cfg *model.Config, st *model.Stack, svc *model.Service, 
 			return nil, err
 		}
 		objs = append(objs, Object{File: model.K8sMonitoringPath(st.Key), Kind: "ConfigMap", Name: cmName, Origins: co,
-			Node: obj().set("apiVersion", str("v1")).set("kind", str("ConfigMap")).set("metadata", meta(cmName, co).n).
-				set("data", obj().set(queriesKey, literal(q)).n).n})
+			Node: obj().Set("apiVersion", str("v1")).Set("kind", str("ConfigMap")).Set("metadata", meta(cmName, co).Node).
+				Set("data", obj().Set(queriesKey, literal(q)).Node).Node})
 	}
 	return append(objs, secrets...), nil
 }
@@ -322,11 +323,11 @@ func secretExample(st *model.Stack, secName string, role *model.Role, meta func(
 	o := map[string]string{}
 	m := meta(secName, o)
 	o["metadata.name"] = origin
-	data := obj().set("username", str(role.Name)).
-		setComment("password", "set from "+role.PasswordVar+"; never commit the value", str(""))
+	data := obj().Set("username", str(role.Name)).
+		SetComment("password", "set from "+role.PasswordVar+"; never commit the value", str(""))
 	return Object{File: model.K8sSecretsExamplePath(st.Key), Kind: "Secret", Name: secName, Origins: o,
-		Node: obj().set("apiVersion", str("v1")).set("kind", str("Secret")).set("metadata", m.n).
-			set("type", str("kubernetes.io/basic-auth")).set("stringData", data.n).n}
+		Node: obj().Set("apiVersion", str("v1")).Set("kind", str("Secret")).Set("metadata", m.Node).
+			Set("type", str("kubernetes.io/basic-auth")).Set("stringData", data.Node).Node}
 }
 
 func (r *Stack) pooler(st *model.Stack, meta func(string, map[string]string) node) {
@@ -350,24 +351,24 @@ func (r *Stack) pooler(st *model.Stack, meta func(string, map[string]string) nod
 		kept, dropped := derive.CNPGPoolerParameters(pb)
 		params := obj()
 		for _, s := range kept {
-			params.set(s.Key, str(s.Value))
+			params.Set(s.Key, str(s.Value))
 		}
 		for _, s := range dropped {
 			r.Notes = append(r.Notes, Note{path + ".pgbouncer", fmt.Sprintf("PgBouncer `%s = %s` is not written: CNPG's Pooler owns it (own listener on 5432, own auth user cnpg_pooler_pgbouncer and auth_query, own admin and stats logins).", s.Key, s.Value)})
 		}
-		spec := obj().set("cluster", obj().set("name", str(name)).n).
-			set("instances", integer(int64(st.Kubernetes.PoolerInstances))).
-			set("type", str("rw")).
-			set("pgbouncer", obj().set("poolMode", str(pb.PoolMode)).set("parameters", params.n).n)
+		spec := obj().Set("cluster", obj().Set("name", str(name)).Node).
+			Set("instances", yamlnode.Int(int64(st.Kubernetes.PoolerInstances))).
+			Set("type", str("rw")).
+			Set("pgbouncer", obj().Set("poolMode", str(pb.PoolMode)).Set("parameters", params.Node).Node)
 		// The pgbouncer service's limits go to the container CNPG names
 		// pgbouncer in the Pooler's pod template.
 		if res, err := resources(svc.Resources); err == nil {
 			o["spec.template.spec.containers[0].resources"] = path + ".resources"
-			spec.set("template", obj().set("spec", obj().set("containers", seq(
-				obj().set("name", str("pgbouncer")).set("resources", res).n)).n).n)
+			spec.Set("template", obj().Set("spec", obj().Set("containers", yamlnode.Seq(
+				obj().Set("name", str("pgbouncer")).Set("resources", res).Node)).Node).Node)
 		}
 		r.Objects = append(r.Objects, Object{File: model.K8sPoolerPath(st.Key), Kind: "Pooler", Name: pname, Origins: o,
-			Node: obj().set("apiVersion", str(cnpgAPI)).set("kind", str("Pooler")).set("metadata", m.n).set("spec", spec.n).n})
+			Node: obj().Set("apiVersion", str(cnpgAPI)).Set("kind", str("Pooler")).Set("metadata", m.Node).Set("spec", spec.Node).Node})
 		return // one rw Pooler per Cluster; a second pgbouncer is noted below
 	}
 }
@@ -378,10 +379,10 @@ func (r *Stack) podMonitors(st *model.Stack, meta func(string, map[string]string
 	mon := func(monName, label, value string) {
 		o := map[string]string{"spec.podMetricsEndpoints[0].interval": kp + ".scrape_interval"}
 		m := meta(monName, o)
-		spec := obj().set("selector", obj().set("matchLabels", obj().set(label, str(value)).n).n).
-			set("podMetricsEndpoints", seq(obj().set("port", str(metricsPort)).set("interval", str(st.Kubernetes.ScrapeInterval)).n))
+		spec := obj().Set("selector", obj().Set("matchLabels", obj().Set(label, str(value)).Node).Node).
+			Set("podMetricsEndpoints", yamlnode.Seq(obj().Set("port", str(metricsPort)).Set("interval", str(st.Kubernetes.ScrapeInterval)).Node))
 		r.Objects = append(r.Objects, Object{File: model.K8sPodMonitorsPath(st.Key), Kind: "PodMonitor", Name: monName, Origins: o,
-			Node: obj().set("apiVersion", str(monitoringAPI)).set("kind", str("PodMonitor")).set("metadata", m.n).set("spec", spec.n).n})
+			Node: obj().Set("apiVersion", str(monitoringAPI)).Set("kind", str("PodMonitor")).Set("metadata", m.Node).Set("spec", spec.Node).Node})
 	}
 	mon(name, "cnpg.io/cluster", name)
 	for _, svc := range st.Services {
@@ -403,17 +404,17 @@ func resources(res model.Resources) (*yaml.Node, error) {
 		return nil, err
 	}
 	cpu := cpuQuantity(res.CPUs)
-	req := obj().set("cpu", str(cpu))
+	req := obj().Set("cpu", str(cpu))
 	if res.MemoryReservation != "" {
 		rm, err := quantity(res.MemoryReservation)
 		if err != nil {
 			return nil, err
 		}
-		req.set("memory", str(rm))
+		req.Set("memory", str(rm))
 	} else {
-		req.set("memory", str(mem))
+		req.Set("memory", str(mem))
 	}
-	return obj().set("limits", obj().set("cpu", str(cpu)).set("memory", str(mem)).n).set("requests", req.n).n, nil
+	return obj().Set("limits", obj().Set("cpu", str(cpu)).Set("memory", str(mem)).Node).Set("requests", req.Node).Node, nil
 }
 
 // quantity converts a Compose byte size, whose units are binary (64m is
@@ -459,18 +460,18 @@ func queries(cfg *model.Config) (string, error) {
 	root := obj()
 	for _, name := range slices.Sorted(maps.Keys(cfg.ExporterQueries)) {
 		q := cfg.ExporterQueries[name]
-		metrics := seq()
+		metrics := yamlnode.Seq()
 		for _, m := range q.Metrics {
-			metrics.Content = append(metrics.Content, obj().set(m.Column,
-				obj().set("usage", str(m.Usage)).set("description", str(m.Description)).n).n)
+			metrics.Content = append(metrics.Content, obj().Set(m.Column,
+				obj().Set("usage", str(m.Usage)).Set("description", str(m.Description)).Node).Node)
 		}
-		entry := obj().set("query", str(q.Query))
+		entry := obj().Set("query", str(q.Query))
 		if q.MinVersion > 0 {
-			entry.set("runonserver", str(fmt.Sprintf(">=%d.0.0", q.MinVersion)))
+			entry.Set("runonserver", str(fmt.Sprintf(">=%d.0.0", q.MinVersion)))
 		}
-		entry.set("metrics", metrics)
-		root.setComment(name, q.Help, entry.n)
+		entry.Set("metrics", metrics)
+		root.SetComment(name, q.Help, entry.Node)
 	}
-	data, err := encode("", root.n)
+	data, err := yamlnode.Encode("", root.Node)
 	return string(data), err
 }
