@@ -100,6 +100,32 @@ func checkPosition(t *testing.T, p diag.Position, files []string) {
 // text prints diagnostics exactly as `azagen vet` does on stderr.
 func text(l diag.List) string { return l.String() }
 
+// compileEdited compiles the repository's stacks.cue with edits applied
+// ("old => new" lines, see corpus.ApplyEdits; may be empty) and appended
+// after it, from a temporary directory holding it as stacks.cue. Only I/O
+// and internal errors stop the test: the diagnostics are the caller's.
+func compileEdited(t *testing.T, edits, appended string) *compile.Result {
+	t.Helper()
+	base, err := os.ReadFile(repoStacks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited, err := corpus.ApplyEdits(base, []byte(edits))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "stacks.cue"), append(edited, appended...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(dir)
+	res, err := compile.Compile(context.Background(), []string{"stacks.cue"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
 // invalidCase is one archive of the corpus.
 type invalidCase struct {
 	archive *txtar.Archive

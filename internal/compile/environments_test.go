@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"maps"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -59,17 +57,9 @@ func TestEnvironmentSetsEveryTunable(t *testing.T) {
 		}
 	}
 	b.WriteString("}\n")
-	src, err := os.ReadFile(repoStacks)
-	if err != nil {
-		t.Fatal(err)
-	}
-	file := filepath.Join(t.TempDir(), "stacks.cue")
-	if err := os.WriteFile(file, append(src, b.String()...), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	res, err := compile.Compile(context.Background(), []string{file})
-	if err != nil || res.Diags.HasErrors() {
-		t.Fatalf("compile: %v %s", err, text(res.Diags))
+	res := compileEdited(t, "", b.String())
+	if res.Diags.HasErrors() {
+		t.Fatalf("compile: %s", text(res.Diags))
 	}
 	env := res.Environments["far"]
 	if env == nil {

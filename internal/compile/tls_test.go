@@ -1,7 +1,6 @@
 package compile_test
 
 import (
-	"context"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -9,9 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/azagen/azagen/internal/compile"
 	"github.com/azagen/azagen/internal/model"
-	"github.com/azagen/azagen/internal/testing/corpus"
 )
 
 // weakTLS matches what a rendered file must not hold without a written
@@ -57,27 +54,11 @@ func TestGeneratedFilesUseVerifiedTLS(t *testing.T) {
 // and the renderers then write exactly that mode, with the reason beside
 // the plain host rule, placed before the hostnossl reject.
 func TestWeakTLSWithReason(t *testing.T) {
-	base, err := os.ReadFile(repoStacks)
-	if err != nil {
-		t.Fatal(err)
-	}
 	edits := strings.Join([]string{
 		`					slot:    "replica_slot_1" => 					slot:    "replica_slot_1", sslmode: "disable", sslmode_reason: "the standby shares a host with the primary"`,
 		`			exporter: {target: "postgres-replica", role: "postgres_exporter", listen_port: 9187} => 			exporter: {target: "postgres-replica", role: "postgres_exporter", listen_port: 9187, sslmode: "require", sslmode_reason: "test"}`,
 	}, "\n")
-	edited, err := corpus.ApplyEdits(base, []byte(edits))
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	p := filepath.Join(dir, "stacks.cue")
-	if err := os.WriteFile(p, edited, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	res, err := compile.Compile(context.Background(), []string{p})
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := compileEdited(t, edits, "")
 	if len(res.Diags) > 0 || res.Output == nil {
 		t.Fatalf("a weaker mode with a reason is refused:\n%s", res.Diags)
 	}
@@ -102,22 +83,7 @@ func TestWeakTLSWithReason(t *testing.T) {
 // from tls.dir), every service lists the ones it reads, and every rendered path names
 // /run/secrets, where compose mounts them; compose-go accepts the file (rule compose-valid).
 func TestTLSFromComposeSecrets(t *testing.T) {
-	base, err := os.ReadFile(repoStacks)
-	if err != nil {
-		t.Fatal(err)
-	}
-	edited, err := corpus.ApplyEdits(base, []byte(`	source:       "files" => 	source:       "secrets"`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := filepath.Join(t.TempDir(), "stacks.cue")
-	if err := os.WriteFile(p, edited, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	res, err := compile.Compile(context.Background(), []string{p})
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := compileEdited(t, `	source:       "files" => 	source:       "secrets"`, "")
 	if len(res.Diags) > 0 || res.Output == nil {
 		t.Fatalf("tls.source secrets: %s", res.Diags)
 	}
