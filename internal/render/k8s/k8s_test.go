@@ -65,12 +65,10 @@ func clusterOf(t *testing.T, r *k8s.Stack) cluster {
 	return cluster{}
 }
 
-// TestClusterCarriesAutoConfig: CNPG never runs the image's entrypoint, so
-// every value its auto-config would pass for the service's limits must be
-// in the Cluster's parameters, as the Go model of the entrypoint computes
-// it, and the image's preload list in its own field.
-func TestClusterCarriesAutoConfig(t *testing.T) {
-	cfg := repoModel(t)
+// eachCluster calls fn with every stack of cfg that renders a CNPG Cluster:
+// its key, the stack, the server the Cluster runs and the rendered Cluster.
+func eachCluster(t *testing.T, cfg *model.Config, fn func(sk string, st *model.Stack, svc *model.Service, c cluster)) {
+	t.Helper()
 	for _, sk := range slices.Sorted(maps.Keys(cfg.Stacks)) {
 		st := cfg.Stacks[sk]
 		svc := derive.CNPGServer(st)
@@ -81,7 +79,17 @@ func TestClusterCarriesAutoConfig(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		c := clusterOf(t, r)
+		fn(sk, st, svc, clusterOf(t, r))
+	}
+}
+
+// TestClusterCarriesAutoConfig: CNPG never runs the image's entrypoint, so
+// every value its auto-config would pass for the service's limits must be
+// in the Cluster's parameters, as the Go model of the entrypoint computes
+// it, and the image's preload list in its own field.
+func TestClusterCarriesAutoConfig(t *testing.T) {
+	cfg := repoModel(t)
+	eachCluster(t, cfg, func(sk string, st *model.Stack, svc *model.Service, c cluster) {
 		out, err := autoconfig.ForService(cfg, svc)
 		if err != nil {
 			t.Fatal(err)
@@ -110,24 +118,14 @@ func TestClusterCarriesAutoConfig(t *testing.T) {
 				t.Errorf("%s: pg_hba line %q keeps samenet", sk, h)
 			}
 		}
-	}
+	})
 }
 
 // TestOwnedSettingsNotedNotWritten: every base or stack setting CNPG owns
 // is absent from the parameters and named in NOTES.md.
 func TestOwnedSettingsNotedNotWritten(t *testing.T) {
 	cfg := repoModel(t)
-	for _, sk := range slices.Sorted(maps.Keys(cfg.Stacks)) {
-		st := cfg.Stacks[sk]
-		svc := derive.CNPGServer(st)
-		if st.Kubernetes == nil || svc == nil {
-			continue
-		}
-		r, err := k8s.Render(cfg, st)
-		if err != nil {
-			t.Fatal(err)
-		}
-		c := clusterOf(t, r)
+	eachCluster(t, cfg, func(sk string, st *model.Stack, svc *model.Service, c cluster) {
 		notes, err := os.ReadFile(filepath.Join(repoRoot, "generated", model.K8sNotesPath(sk)))
 		if err != nil {
 			t.Fatal(err)
@@ -156,7 +154,7 @@ func TestOwnedSettingsNotedNotWritten(t *testing.T) {
 		if owned == 0 {
 			t.Errorf("%s: no owned setting was checked", sk)
 		}
-	}
+	})
 }
 
 // TestSecretsHoldNoValues: the Secrets example names every key CNPG reads
