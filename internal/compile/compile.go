@@ -94,12 +94,7 @@ func CompileWith(ctx context.Context, opts Options) (*Result, error) {
 	if res.Diags.HasErrors() {
 		return res, nil
 	}
-	set := output.Set{}
-	for _, p := range base.Output.Paths() {
-		if err := set.Add(base.Output[p]); err != nil {
-			return nil, err
-		}
-	}
+	set := maps.Clone(base.Output)
 	envs := map[string]*Environment{}
 	seen := map[string]bool{}
 	for _, d := range res.Diags {

@@ -242,6 +242,7 @@ func Explain(in Input, path string) (*Explanation, error) {
 	ex := &Explanation{Path: pathString(segs), Sources: []Source{}, UsedIn: []Use{}}
 	v := in.Source.Value.LookupPath(cuePath(segs))
 	st, svc, rest := serviceOf(in.Config, segs)
+	tun := tunableAt(st, segs)
 
 	var needles [][]needle
 	switch {
@@ -258,8 +259,8 @@ func Explain(in Input, path string) (*Explanation, error) {
 		ex.Value = derive.Interpolation(e.Key, e.Value)
 		if v.Exists() {
 			ex.Sources = append(ex.Sources, cueSources(in.Source, v)...)
-			if t := tunableAt(st, segs); t != nil {
-				ex.Sources = append(ex.Sources, environmentSources(in, st, t)...)
+			if tun != nil {
+				ex.Sources = append(ex.Sources, environmentSources(in, st, tun)...)
 			}
 		} else {
 			ex.Sources = append(ex.Sources, Source{Kind: FromNormalize, Value: ex.Value,
@@ -267,8 +268,8 @@ func Explain(in Input, path string) (*Explanation, error) {
 		}
 		// compose.yaml, and .env.example for a variable.
 		needles = [][]needle{{{key: e.Key + ":"}, {key: e.Key + "="}}}
-	case tunableAt(st, segs) != nil:
-		t := tunableAt(st, segs)
+	case tun != nil:
+		t := tun
 		ex.Value, ex.Fields = t.Ref(), nil
 		if v.Exists() {
 			ex.Sources = append(ex.Sources, cueSources(in.Source, v)...)
