@@ -195,15 +195,11 @@ func TestAPIServerDryRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	base, err := os.ReadFile(repoStacks)
-	if err != nil {
-		t.Fatal(err)
-	}
 	for _, archive := range archives {
 		name := strings.TrimSuffix(filepath.Base(archive), ".txtar")
 		t.Run(name, func(t *testing.T) {
 			c := readBroken(t, archive)
-			obj, written := renderRaw(t, base, c)
+			obj, written := renderRaw(t, c)
 			var target string
 			for _, w := range written {
 				if filepath.Base(w) == c.file {

@@ -21,9 +21,6 @@ import (
 	"golang.org/x/tools/txtar"
 
 	"github.com/azagen/azagen/internal/compile"
-	"github.com/azagen/azagen/internal/load"
-	"github.com/azagen/azagen/internal/model"
-	"github.com/azagen/azagen/internal/normalize"
 	"github.com/azagen/azagen/internal/render/k8s"
 	"github.com/azagen/azagen/internal/testing/corpus"
 )
@@ -227,7 +224,7 @@ func TestBrokenCorpus(t *testing.T) {
 
 		// The raw object: the same value on the model of the valid
 		// source, rendered without azagen's checks.
-		obj, files := renderRaw(t, base, c)
+		obj, files := renderRaw(t, c)
 		reports := validate(t, files...)
 		var fields []string
 		for _, r := range reports {
@@ -267,28 +264,14 @@ func setWant(t *testing.T, path string, a *txtar.Archive, want string) {
 	}
 }
 
-// renderRaw loads the valid source, sets the case's raw values on the
+// renderRaw loads the repository's source, sets the case's raw values on the
 // model, renders the stack named by the first raw path and writes its
 // manifests to a temporary directory. It returns the object the case
 // expects the validator to refuse and the written files.
-func renderRaw(t *testing.T, base []byte, c brokenCase) (k8s.Object, []string) {
+func renderRaw(t *testing.T, c brokenCase) (k8s.Object, []string) {
 	t.Helper()
 	dir := t.TempDir()
-	p := filepath.Join(dir, "stacks.cue")
-	if err := os.WriteFile(p, base, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	src, diags, err := load.Files([]string{p})
-	if err != nil || diags.HasErrors() {
-		t.Fatalf("load: %v %s", err, diags)
-	}
-	cfg, err := model.Decode(src.Value)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if d := normalize.Normalize(cfg, src); d.HasErrors() {
-		t.Fatal(d)
-	}
+	cfg := repoModel(t)
 	var stack string
 	for _, line := range strings.Split(string(c.raw), "\n") {
 		if strings.TrimSpace(line) == "" {
